@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/supportdesk
+export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install install-dev lint migrate demo messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version).")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
+	else echo "gettext is not installed (apt-get install gettext): pages will be shown in English only."; fi
+
+run: install
+	@mkdir -p var/broker/queue var/broker/processed var/cache
+	@$(BIN)/python scripts/local_env.py .env
+	@$(MAKE) --no-print-directory messages
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py demo_data
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev lint
+	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" scripts/services.sh
+	@if command -v msgfmt >/dev/null 2>&1; then SUPPORTDESK_ENV=test $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
+	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

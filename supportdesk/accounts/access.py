@@ -1,0 +1,33 @@
+"""Who may reach a view. The default, for any view not marked here, is an OTP-verified user.
+
+Mark sparingly: every marked view is listed in `tests/test_url_access.py`, and a marked view that is
+not in that list fails the test.
+"""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+PUBLIC = "public"  # no login at all: the login page, the token endpoint, health checks
+PASSWORD_STAGE = "password_stage"  # noqa: S105 - password given, second factor not yet: OTP entry, enrolment
+VERIFIED = "verified"
+_ATTRIBUTE = "supportdesk_access"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def public(view: View) -> View:
+    setattr(view, _ATTRIBUTE, PUBLIC)
+    return view
+
+
+def password_stage(view: View) -> View:
+    setattr(view, _ATTRIBUTE, PASSWORD_STAGE)
+    return view
+
+
+def access_level(view: Callable[..., Any]) -> str:
+    level = getattr(view, _ATTRIBUTE, None)
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    if level is None and view_class is not None:
+        level = getattr(view_class, _ATTRIBUTE, None)
+    return level or VERIFIED
