@@ -28,8 +28,13 @@ SESSION_SEEN_AT = "sd_seen_at"
 SEEN_RESOLUTION_SECONDS = 60
 
 
+def is_api_path(path: str) -> bool:
+    """API routes answer 401 in JSON; pages (including the API docs page) redirect to login."""
+    return path.startswith("/api/") and not path.startswith("/api/docs/")
+
+
 def is_api_request(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return is_api_path(request.path)
 
 
 class RequestContextMiddleware:

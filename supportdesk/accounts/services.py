@@ -22,7 +22,13 @@ from supportdesk.accounts.models import (
     User,
     new_security_stamp,
 )
-from supportdesk.accounts.otp import backup_code_hash, new_backup_codes, new_totp_secret
+from supportdesk.accounts.otp import (
+    BACKUP_CODE_LENGTH,
+    backup_code_hash,
+    clean_code,
+    new_backup_codes,
+    new_totp_secret,
+)
 from supportdesk.api.errors import ApplicationError
 from supportdesk.audit.services import audit_record
 
@@ -89,11 +95,10 @@ def otp_verify(*, user: User, token: str, ip: str | None) -> Device | None:
     """Check a TOTP or backup code for `user`. Returns the device that accepted it, or None."""
     login_throttle_check(username=user.username, ip=ip)
     # Row locks: the same code sent twice at once is accepted once (see supportdesk.accounts.otp).
-    devices: list[Device] = [
-        *TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True),
-        *BackupCodeDevice.objects.select_for_update().filter(user=user, confirmed=True),
-    ]
-    for device in devices:
+    # Only the kind of device the code's shape fits, so a mistyped backup code does not also count
+    # against (and slow down) the authenticator.
+    model = BackupCodeDevice if len(clean_code(token)) == BACKUP_CODE_LENGTH else TOTPDevice
+    for device in model.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(token):
             throttle.login_succeeded(username=user.username)
             audit_record(actor=user, action="auth.login", obj=user, fields=[type(device).__name__])

@@ -1,0 +1,98 @@
+"""Test personas and login helpers, shared by every app's tests (loaded from the root conftest).
+
+The personas: `volunteer` and `coordinator` on `team`; `outsider`, a volunteer on `other_team`;
+`administrator`, on no team. Every endpoint gets an "outsider gets 404" test with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from rest_framework.test import APIClient
+
+from supportdesk.accounts import services
+from supportdesk.accounts.models import Team, TOTPDevice, User
+from supportdesk.accounts.tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    # Login throttling counts live in the cache: each test starts with none.
+    cache.clear()
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return TeamFactory(name="Team North")
+
+
+@pytest.fixture
+def other_team(db: None) -> Team:
+    return TeamFactory(name="Team South")
+
+
+@pytest.fixture
+def volunteer(team: Team) -> User:
+    return MembershipFactory(team=team, user__username="volunteer").user
+
+
+@pytest.fixture
+def coordinator(team: Team) -> User:
+    return MembershipFactory(
+        team=team, user__username="coordinator", user__role=User.Role.COORDINATOR
+    ).user
+
+
+@pytest.fixture
+def outsider(other_team: Team) -> User:
+    return MembershipFactory(team=other_team, user__username="outsider").user
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return UserFactory(username="administrator", role=User.Role.ADMINISTRATOR)
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    """A confirmed authenticator for `user`, as if enrolled through the pages."""
+    device = services.totp_enrol_pending(user=user)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(bytes(device.secret)):06d}"
+
+
+def verified_client(user: User) -> Client:
+    """A browser session that passed password and two-factor login."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def token_client(user: User) -> APIClient:
+    """An API client holding a bearer token for `user`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_issue(user=user).token}")
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    return verified_client
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[User], APIClient]:
+    return token_client
