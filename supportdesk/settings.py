@@ -221,7 +221,7 @@ REST_FRAMEWORK = {
         "supportdesk.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["supportdesk.api.permissions.IsVerifiedUser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "supportdesk.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "supportdesk.api.exceptions.exception_handler",
     "PAGE_SIZE": 50,
