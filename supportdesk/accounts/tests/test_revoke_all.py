@@ -24,9 +24,12 @@ def assert_cut_off(user: User, sessions: list[Client], apis: list) -> None:
     assert not BackupCodeDevice.objects.filter(user=user).exists()
     user.refresh_from_db()
     assert not user.check_password(PASSWORD)
-    assert Client().post(
-        "/accounts/login/", {"username": user.username, "password": PASSWORD}
-    ).status_code == 400
+    assert (
+        Client()
+        .post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        .status_code
+        == 400
+    )
 
 
 def test_a_coordinator_cuts_off_a_team_member_at_once(coordinator: User, volunteer: User) -> None:
@@ -53,9 +56,7 @@ def test_people_cut_off_their_own_account(volunteer: User) -> None:
     assert_cut_off(volunteer, [phone, laptop], [])
 
 
-def test_a_coordinator_cannot_reach_another_teams_member(
-    coordinator: User, outsider: User
-) -> None:
+def test_a_coordinator_cannot_reach_another_teams_member(coordinator: User, outsider: User) -> None:
     phone = verified_client(outsider)
     assert verified_client(coordinator).post(revoke_url(outsider)).status_code == 404
     assert verified_client(coordinator).get(revoke_url(outsider)).status_code == 404
@@ -73,7 +74,7 @@ def test_the_api_revokes_too_and_hides_other_teams(
 ) -> None:
     api = token_client(coordinator)
     victim_api = token_client(volunteer)
-    url = f"/api/v1/accounts/users/{{}}/revoke-all/"
+    url = "/api/v1/accounts/users/{}/revoke-all/"
     assert api.post(url.format(outsider.pk)).status_code == 404
     assert api.post(url.format(volunteer.pk)).status_code == 204
     assert victim_api.get("/api/v1/accounts/me/").status_code == 401
