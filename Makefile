@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 messages: install
-	@if command -v msgfmt >/dev/null 2>&1; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then :; elif command -v msgfmt >/dev/null 2>&1; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
 	else echo "gettext is not installed (apt-get install gettext): pages will be shown in English only."; fi
 
 run: install
@@ -41,7 +41,7 @@ lint: install-dev
 
 test: install-dev lint
 	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" scripts/services.sh
-	@if command -v msgfmt >/dev/null 2>&1; then SUPPORTDESK_ENV=test $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
+	@if command -v msgfmt >/dev/null 2>&1 && ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then SUPPORTDESK_ENV=test $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
 	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
