@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
 import subprocess
@@ -18,6 +20,10 @@ from supportdesk.testing import verified_client
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def random_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def production_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
@@ -30,6 +36,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="supportdesk.example.org",
         ENV_FILE="/nonexistent",
         SUPPORTDESK_AUDIT_KEY=secrets.token_urlsafe(40),
+        SUPPORTDESK_KEYS=json.dumps({"active": "k1", "keys": {"k1": random_key()}}),
+        SUPPORTDESK_INDEX_KEY=random_key(),
     )
     env.update(overrides)
     return env
