@@ -1,6 +1,6 @@
 """Environment for the test suite, loaded by pytest before Django reads its settings.
 
-`pyproject.toml` loads this module with `-p` (an early plugin): a root conftest.py would be too late,
+`pyproject.toml` loads this module with `-p` (an early plugin): a root conftest.py is too late,
 as pytest-django configures Django before conftest files are imported. The suite runs against real
 PostgreSQL and Redis (see the Makefile's `test` target).
 """
