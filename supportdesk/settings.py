@@ -290,3 +290,103 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },
 }
+
+# --- Audit (supportdesk.audit) ----------------------------------------------------------------
+# The audit chain's HMAC key lives outside the database and is never derived from SECRET_KEY: a
+# stolen backup or a database-only intruder must not be able to re-seal an edited log. Give it
+# as SUPPORTDESK_AUDIT_KEY or in a file named by SUPPORTDESK_AUDIT_KEY_FILE (outside production
+# `make run` keeps one in var/audit.key).
+_audit_key_file = env.str(
+    "SUPPORTDESK_AUDIT_KEY_FILE", default="" if PRODUCTION else str(VAR_DIR / "audit.key")
+)
+SUPPORTDESK_AUDIT_KEY = env.str("SUPPORTDESK_AUDIT_KEY", default="")
+if not SUPPORTDESK_AUDIT_KEY and _audit_key_file and Path(_audit_key_file).is_file():
+    SUPPORTDESK_AUDIT_KEY = Path(_audit_key_file).read_text().strip()
+if SUPPORTDESK_AUDIT_KEY and SUPPORTDESK_AUDIT_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("SUPPORTDESK_AUDIT_KEY must not be the SECRET_KEY.")
+if SUPPORTDESK_AUDIT_KEY and len(SUPPORTDESK_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("SUPPORTDESK_AUDIT_KEY must be 32 or more characters.")
+if PRODUCTION and not SUPPORTDESK_AUDIT_KEY:
+    raise ImproperlyConfigured(
+        "Set SUPPORTDESK_AUDIT_KEY or SUPPORTDESK_AUDIT_KEY_FILE: the audit log cannot be sealed."
+    )
+# The sealer extends the chain this often and this many events at a time (see docs/audit.md).
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
+AUDIT_SEAL_BATCH_SIZE = env.int("AUDIT_SEAL_BATCH_SIZE", default=1000)
+# An event sealed this long after its own time did not come from a request or task still running:
+# someone wrote it into the table afterwards. The sealer still seals it and alerts administrators.
+AUDIT_SEAL_LATE_SECONDS = env.int("AUDIT_SEAL_LATE_SECONDS", default=15 * 60)
+# Access anomalies: more than this many distinct cases read in an hour; reads outside usual hours.
+AUDIT_ANOMALY_DISTINCT_READS = env.int("AUDIT_ANOMALY_DISTINCT_READS", default=50)
+AUDIT_USUAL_HOURS_DAYS = env.int("AUDIT_USUAL_HOURS_DAYS", default=28)
+AUDIT_USUAL_HOURS_MIN_DAYS = env.int("AUDIT_USUAL_HOURS_MIN_DAYS", default=7)
+AUDIT_DEFAULT_USUAL_HOURS = (
+    env.int("AUDIT_DEFAULT_FIRST_HOUR", default=6),
+    env.int("AUDIT_DEFAULT_LAST_HOUR", default=22),
+)
+from celery.schedules import crontab  # noqa: E402 - only the audit block needs it
+
+CELERY_BEAT_SCHEDULE |= {
+    "audit-seal": {
+        "task": "supportdesk.audit.tasks.audit_seal",
+        "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+    },
+    "audit-anomalies": {"task": "supportdesk.audit.tasks.audit_anomalies_check", "schedule": 60.0},
+    # Nightly, in TIME_ZONE: walks the whole chain and alerts administrators if it is broken.
+    "audit-verify": {"task": "supportdesk.audit.tasks.audit_verify", "schedule": crontab(3, 15)},
+}
+
+# --- Vault (supportdesk.vault) ----------------------------------------------------------------
+# Key material is never kept in settings: supportdesk.vault.keyring reads SUPPORTDESK_KEYS and
+# SUPPORTDESK_INDEX_KEY (or their *_FILE variants) from the environment. In development only, a
+# local ring under var/keys/ (`manage.py generate_keys --write var/keys --keep-existing`) is used
+# when they are unset. Production refuses to start without them (VaultConfig.ready).
+VAULT_LOCAL_KEY_DIR = VAR_DIR / "keys" if ENVIRONMENT == "development" else None
+# Unwrapped data keys stay in a process's memory this long (a shred reaches every process within
+# it), and at most this many at once.
+VAULT_KEY_CACHE_SECONDS = env.int("VAULT_KEY_CACHE_SECONDS", default=60)
+VAULT_KEY_CACHE_SIZE = env.int("VAULT_KEY_CACHE_SIZE", default=1024)
+if ENVIRONMENT == "test":
+    INSTALLED_APPS += ["supportdesk.vault.tests.vaulttest"]  # models for the vault's own tests
+
+# --- Follow-ups (supportdesk.followups) ----------------------------------------------------------
+# Durable time-based duties (rows) swept by Celery beat, notifications and retention; see
+# docs/followups.md.
+FOLLOWUPS_SWEEP_SECONDS = env.int("FOLLOWUPS_SWEEP_SECONDS", default=60)
+FOLLOWUPS_BATCH_SIZE = env.int("FOLLOWUPS_BATCH_SIZE", default=100)
+# A sweep takes no new batch after this long; the next beat tick carries on.
+FOLLOWUPS_SWEEP_BUDGET_SECONDS = env.int("FOLLOWUPS_SWEEP_BUDGET_SECONDS", default=45)
+# A claimed row is hidden from other sweeps this long; after a worker dies it comes back then.
+FOLLOWUPS_LEASE_SECONDS = env.int("FOLLOWUPS_LEASE_SECONDS", default=600)
+if FOLLOWUPS_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("FOLLOWUPS_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT.")
+# Transient failures are retried after 30 s, 60 s, 120 s, ... (at most 15 min); after the last
+# attempt the row fails and administrators are alerted (about 15 minutes with the defaults).
+FOLLOWUPS_MAX_ATTEMPTS = env.int("FOLLOWUPS_MAX_ATTEMPTS", default=6)
+FOLLOWUPS_RETRY_BASE_SECONDS = env.int("FOLLOWUPS_RETRY_BASE_SECONDS", default=30)
+FOLLOWUPS_RETRY_MAX_SECONDS = env.int("FOLLOWUPS_RETRY_MAX_SECONDS", default=15 * 60)
+# Alerts not emailed this long after they were made (a lost task, the broker away) are emailed
+# by the sweep.
+FOLLOWUPS_EMAIL_GRACE_SECONDS = env.int("FOLLOWUPS_EMAIL_GRACE_SECONDS", default=120)
+# A pending duty this far past its due time is listed for administrators.
+FOLLOWUPS_OVERDUE_SECONDS = env.int("FOLLOWUPS_OVERDUE_SECONDS", default=3600)
+# Closed subjects (cases) are shredded this many days after closing, unless on hold.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
+from celery.schedules import crontab as _followups_crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE |= {
+    # A sweep message older than one interval is dropped: the next one does the same work.
+    "followups-sweep": {
+        "task": "followups.sweep",
+        "schedule": float(FOLLOWUPS_SWEEP_SECONDS),
+        "options": {"expires": float(FOLLOWUPS_SWEEP_SECONDS)},
+    },
+    # Daily, in the small hours: due subjects become follow-up rows the sweep shreds.
+    "followups-retention": {
+        "task": "followups.retention",
+        "schedule": _followups_crontab(hour=2, minute=40),
+        "options": {"expires": 6 * 3600.0},
+    },
+}
+if ENVIRONMENT == "test":
+    INSTALLED_APPS += ["supportdesk.followups.tests.retentiontest"]  # a model to retain and shred

@@ -1,0 +1,1 @@
+"""Field-level encryption: see supportdesk/vault/fields.py for how a model declares its fields."""

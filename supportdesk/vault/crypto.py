@@ -1,0 +1,289 @@
+"""Envelope encryption: data keys per key holder, values sealed with AES-256-GCM.
+
+A sealed value is `version (1) | data-key id (8, big-endian) | nonce (12) | ciphertext + tag`.
+Its associated data is `app.model|field|row uuid|data-key id`, so a value copied to another row,
+another field or another model fails to open, as does a flipped byte. Nothing here ever returns
+ciphertext or an empty value in place of a value that failed to open: it raises.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from supportdesk.vault.keyring import KEY_BYTES, key_ring
+from supportdesk.vault.models import DataKey
+
+FORMAT_VERSION = 1
+_HEADER = struct.Struct(">BQ")
+NONCE_BYTES = 12
+OVERHEAD = _HEADER.size + NONCE_BYTES + 16
+
+
+class VaultError(Exception):
+    """Base of the vault's errors. Messages name models, fields and ids, never values."""
+
+
+class DecryptionError(VaultError):
+    pass
+
+
+class HolderShredded(VaultError):
+    pass
+
+
+class Shredded(str):
+    """What a value reads as once its key holder was shredded: shown as text, never an error page.
+
+    A str so templates and serializers print it; compare with `is_shredded`, not by its text."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<shredded>"
+
+
+SHREDDED = Shredded("[shredded]")
+
+
+def is_shredded(value: object) -> bool:
+    return value is SHREDDED
+
+
+class Sealed:
+    """A value as stored: opened only through its field, by the row it belongs to."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    @property
+    def key_id(self) -> int:
+        if len(self.blob) < OVERHEAD:
+            raise DecryptionError("An encrypted value is truncated.")
+        version, key_id = _HEADER.unpack_from(self.blob)
+        if version != FORMAT_VERSION:
+            raise DecryptionError(f"An encrypted value has unknown format version {version}.")
+        return key_id
+
+    def __repr__(self) -> str:
+        return "<sealed value>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sealed) and other.blob == self.blob
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def associated_data(*, label: str, field: str, row_id: uuid.UUID, key_id: int) -> bytes:
+    return f"{label}|{field}|{row_id.hex}|{key_id}".encode()
+
+
+# --- The per-process cache of unwrapped data keys -----------------------------------------------
+# Short-lived and bounded: a shred in another process takes effect here within the TTL, and a
+# process never holds more than VAULT_KEY_CACHE_SIZE keys. Keys live only in this memory.
+
+
+class _KeyCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: OrderedDict[int, tuple[float, AESGCM | None]] = OrderedDict()
+        self._by_holder: OrderedDict[tuple[str, uuid.UUID], tuple[float, int]] = OrderedDict()
+
+    @staticmethod
+    def _ttl() -> float:
+        return float(getattr(settings, "VAULT_KEY_CACHE_SECONDS", 60))
+
+    @staticmethod
+    def _size() -> int:
+        return int(getattr(settings, "VAULT_KEY_CACHE_SIZE", 1024))
+
+    def _get(self, table: OrderedDict, key: object) -> object | None:
+        entry = table.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del table[key]
+            return None
+        table.move_to_end(key)
+        return entry
+
+    def _put(self, table: OrderedDict, key: object, value: object) -> None:
+        table[key] = (time.monotonic() + self._ttl(), value)
+        table.move_to_end(key)
+        while len(table) > self._size():
+            table.popitem(last=False)
+
+    def key(self, key_id: int) -> tuple[bool, AESGCM | None]:
+        with self._lock:
+            entry = self._get(self._by_id, key_id)
+        return (False, None) if entry is None else (True, entry[1])
+
+    def put_key(self, key_id: int, aead: AESGCM | None) -> None:
+        with self._lock:
+            self._put(self._by_id, key_id, aead)
+
+    def holder(self, holder: tuple[str, uuid.UUID]) -> int | None:
+        with self._lock:
+            entry = self._get(self._by_holder, holder)
+        return None if entry is None else entry[1]
+
+    def put_holder(self, holder: tuple[str, uuid.UUID], key_id: int) -> None:
+        with self._lock:
+            self._put(self._by_holder, holder, key_id)
+
+    def forget(self, key_id: int | None, holder: tuple[str, uuid.UUID]) -> None:
+        with self._lock:
+            self._by_id.pop(key_id, None)  # type: ignore[arg-type]
+            self._by_holder.pop(holder, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_id.clear()
+            self._by_holder.clear()
+
+
+key_cache = _KeyCache()
+
+
+# --- Wrapping -----------------------------------------------------------------------------------
+
+
+def _wrap_ad(*, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> bytes:
+    return f"supportdesk.vault.datakey|{holder_type}|{holder_id.hex}|{kek_id}".encode()
+
+
+def wrap(*, key: bytes, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    ad = _wrap_ad(holder_type=holder_type, holder_id=holder_id, kek_id=kek_id)
+    return nonce + AESGCM(key_ring().kek(kek_id)).encrypt(nonce, key, ad)
+
+
+def unwrap(data_key: DataKey) -> bytes:
+    wrapped = bytes(data_key.wrapped)
+    ad = _wrap_ad(
+        holder_type=data_key.holder_type, holder_id=data_key.holder_id, kek_id=data_key.kek_id
+    )
+    aead = AESGCM(key_ring().kek(data_key.kek_id))
+    try:
+        return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], ad)
+    except InvalidTag:
+        raise DecryptionError(f"Data key {data_key.id} failed to unwrap (tampered).") from None
+
+
+def _remember(data_key: DataKey) -> AESGCM | None:
+    aead = None if data_key.shredded_at is not None else AESGCM(unwrap(data_key))
+    key_cache.put_key(data_key.id, aead)
+    key_cache.put_holder((data_key.holder_type, data_key.holder_id), data_key.id)
+    return aead
+
+
+def data_key_for_id(key_id: int) -> AESGCM | None:
+    """The data key with this id, or None once shredded. Raises when there is no such key."""
+    found, aead = key_cache.key(key_id)
+    if found:
+        return aead
+    data_key = DataKey.objects.filter(id=key_id).first()
+    if data_key is None:
+        raise DecryptionError(f"Data key {key_id} does not exist.")
+    return _remember(data_key)
+
+
+def data_keys_preload(key_ids: Iterable[int]) -> None:
+    """Fetch in one query the keys a page of rows needs, instead of one query per holder."""
+    missing = {k for k in key_ids if not key_cache.key(k)[0]}
+    for data_key in DataKey.objects.filter(id__in=missing):
+        _remember(data_key)
+
+
+def _data_key_create(holder_type: str, holder_id: uuid.UUID) -> None:
+    ring = key_ring()
+    key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+    wrapped = wrap(key=key, holder_type=holder_type, holder_id=holder_id, kek_id=ring.active_id)
+    # Two requests may create the first record of a holder at once: the unique constraint keeps
+    # one key, and the loser reads the winner's (the savepoint keeps the outer transaction usable).
+    try:
+        with transaction.atomic():
+            DataKey.objects.create(
+                holder_type=holder_type, holder_id=holder_id, kek_id=ring.active_id, wrapped=wrapped
+            )
+    except IntegrityError:
+        pass
+
+
+def data_key_for_holder(holder_type: str, holder_id: uuid.UUID) -> tuple[int, AESGCM]:
+    """The holder's data key (created on first use). Raises HolderShredded once shredded."""
+    holder = (holder_type, holder_id)
+    key_id = key_cache.holder(holder)
+    if key_id is None:
+        data_key = DataKey.objects.filter(holder_type=holder_type, holder_id=holder_id).first()
+        if data_key is None:
+            _data_key_create(holder_type, holder_id)
+            data_key = DataKey.objects.get(holder_type=holder_type, holder_id=holder_id)
+        _remember(data_key)
+        key_id = data_key.id
+    aead = data_key_for_id(key_id)
+    if aead is None:
+        raise HolderShredded(f"{holder_type} {holder_id.hex} was shredded: nothing can be stored.")
+    return key_id, aead
+
+
+# --- Sealing values -----------------------------------------------------------------------------
+
+
+def seal(
+    plain: bytes, *, label: str, field: str, row_id: uuid.UUID, holder: tuple[str, uuid.UUID]
+) -> Sealed:
+    key_id, aead = data_key_for_holder(*holder)
+    nonce = os.urandom(NONCE_BYTES)
+    ad = associated_data(label=label, field=field, row_id=row_id, key_id=key_id)
+    return Sealed(_HEADER.pack(FORMAT_VERSION, key_id) + nonce + aead.encrypt(nonce, plain, ad))
+
+
+def unseal(sealed: Sealed, *, label: str, field: str, row_id: uuid.UUID) -> bytes | Shredded:
+    key_id = sealed.key_id
+    aead = data_key_for_id(key_id)
+    if aead is None:
+        return SHREDDED
+    blob = sealed.blob
+    start = _HEADER.size
+    nonce, body = blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]
+    ad = associated_data(label=label, field=field, row_id=row_id, key_id=key_id)
+    try:
+        return aead.decrypt(nonce, body, ad)
+    except InvalidTag:
+        raise DecryptionError(
+            f"{label}.{field} of row {row_id.hex} failed to decrypt: the value was altered, "
+            "moved from another row or field, or belongs to another key."
+        ) from None
+
+
+def data_key_shred(*, holder_type: str, holder_id: uuid.UUID) -> DataKey:
+    """Destroy the holder's data key (or record a tombstone, so none is made later)."""
+    data_key = (
+        DataKey.objects.select_for_update()
+        .filter(holder_type=holder_type, holder_id=holder_id)
+        .first()
+    )
+    now = timezone.now()
+    if data_key is None:
+        data_key = DataKey.objects.create(
+            holder_type=holder_type, holder_id=holder_id, kek_id="", wrapped=None, shredded_at=now
+        )
+    elif data_key.shredded_at is None:
+        data_key.wrapped, data_key.kek_id, data_key.shredded_at = None, "", now
+        data_key.save(update_fields=["wrapped", "kek_id", "shredded_at"])
+    key_cache.forget(data_key.id, (holder_type, holder_id))
+    return data_key

@@ -1,0 +1,360 @@
+"""Encrypted model fields and blind indexes.
+
+A model with encrypted fields names its key holder (and has a UUID primary key assigned in Python,
+so a value can be bound to its row before the row is inserted)::
+
+    class FamilyMember(VaultModel):
+        id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+        case = models.ForeignKey(Case, on_delete=models.CASCADE)
+        name = EncryptedCharField(max_length=200)
+        phone = EncryptedCharField(max_length=40, blank=True)
+        phone_index = BlindIndexField(source="phone", normaliser="phone", index_name="phone")
+
+        class Vault:
+            key_holder = "case"  # a foreign key (or "a.b" path) to the holder, or "self"
+
+Values are sealed in `pre_save` (so `save()`, `create()` and `bulk_create()` encrypt) and opened on
+first attribute access. Anything else that would write or compare a plaintext value in SQL raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import hmac
+import json
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.core import checks
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from supportdesk.vault import crypto
+from supportdesk.vault.crypto import SHREDDED, Sealed, VaultError
+from supportdesk.vault.keyring import key_ring
+from supportdesk.vault.normalise import NORMALISERS
+
+
+class EncryptedFieldQueryError(VaultError):
+    pass
+
+
+class EncryptedFieldWriteError(VaultError):
+    pass
+
+
+def vault_options(model: type[models.Model]) -> tuple[str, str]:
+    """(key holder path, row id attribute) declared by the model's inner `Vault` class."""
+    options = getattr(model, "Vault", None)
+    return getattr(options, "key_holder", ""), getattr(options, "row_id", "pk")
+
+
+def row_id_of(instance: models.Model) -> uuid.UUID:
+    _holder, row_attr = vault_options(type(instance))
+    row_id = getattr(instance, row_attr)
+    if not isinstance(row_id, uuid.UUID):
+        raise VaultError(
+            f"{instance._meta.label_lower} needs a UUID {row_attr} assigned before saving."
+        )
+    return row_id
+
+
+def holder_of(instance: models.Model) -> tuple[str, uuid.UUID]:
+    """The key holder as (model label, pk), read from foreign-key ids where possible."""
+    path, _row_attr = vault_options(type(instance))
+    if path == "self":
+        return instance._meta.label_lower, row_id_of(instance)
+    *hops, last = path.split(".")
+    obj: Any = instance
+    for hop in hops:
+        obj = getattr(obj, hop)
+    fk = obj._meta.get_field(last)
+    holder_id = getattr(obj, fk.attname)
+    if holder_id is None:
+        raise VaultError(f"{instance._meta.label_lower} has no key holder ({path}) yet.")
+    return fk.related_model._meta.label_lower, holder_id
+
+
+class VaultDescriptor:
+    """Holds the sealed value as loaded; opens it on first read and keeps the plaintext only on the
+    instance (re-sealed by the next save). A shredded holder's values read as SHREDDED."""
+
+    def __init__(self, field: EncryptedMixin) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        name = self.field.attname
+        data = instance.__dict__
+        if name not in data:
+            instance.refresh_from_db(fields=[name])  # a deferred field, as Django would
+        value = data[name]
+        if isinstance(value, Sealed):
+            plain = self.field.open(instance, value)
+            if plain is SHREDDED:
+                return SHREDDED
+            data[name] = plain
+            return plain
+        return value
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedMixin:
+    """Shared behaviour of the encrypted fields; each concrete field adds encode/decode."""
+
+    descriptor_class = VaultDescriptor
+    encrypted = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for option in ("unique", "db_index", "primary_key"):
+            if kwargs.get(option):
+                raise TypeError(f"Encrypted fields cannot be {option}: use a BlindIndexField.")
+        super().__init__(*args, **kwargs)
+
+    # --- storage ---------------------------------------------------------------------------
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    def encode(self, value: Any) -> bytes:
+        return str(value).encode("utf-8")
+
+    def decode(self, raw: bytes) -> Any:
+        return raw.decode("utf-8")
+
+    def open(self, instance: models.Model, sealed: Sealed) -> Any:
+        plain = crypto.unseal(
+            sealed, label=instance._meta.label_lower, field=self.name, row_id=row_id_of(instance)
+        )
+        return plain if plain is SHREDDED else self.decode(plain)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        holder = holder_of(model_instance)
+        if isinstance(value, Sealed):
+            # Unread since loading: check it still opens for this row, and keep it if the holder
+            # is unchanged. A moved record (new holder) is sealed again under the new holder's key.
+            plain = crypto.unseal(
+                value,
+                label=model_instance._meta.label_lower,
+                field=self.name,
+                row_id=row_id_of(model_instance),
+            )
+            if plain is SHREDDED or value.key_id == crypto.data_key_for_holder(*holder)[0]:
+                return value
+            return self._seal(model_instance, plain, holder)
+        if value is SHREDDED:
+            raise crypto.HolderShredded("A shredded value cannot be saved again.")
+        return self._seal(model_instance, self.encode(value), holder)
+
+    def _seal(self, instance: models.Model, plain: bytes, holder: tuple[str, uuid.UUID]) -> Sealed:
+        return crypto.seal(
+            plain,
+            label=instance._meta.label_lower,
+            field=self.name,
+            row_id=row_id_of(instance),
+            holder=holder,
+        )
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> bytes | None:
+        return self.get_db_prep_value(value, connection)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return value.blob
+        raise EncryptedFieldWriteError(
+            f"{self.model._meta.label_lower}.{self.name} is encrypted: it is written only by "
+            "save()/create()/bulk_create(), never by update(), bulk_update() or raw values."
+        )
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
+        return None if value is None else Sealed(bytes(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, Sealed) or value is SHREDDED:
+            return value
+        return super().to_python(value)  # type: ignore[misc]
+
+    # --- guards ----------------------------------------------------------------------------
+    def _query_error(self) -> EncryptedFieldQueryError:
+        return EncryptedFieldQueryError(
+            f"{self.model._meta.label_lower}.{self.name} is encrypted: the database cannot filter "
+            "or sort by it. Look records up through a blind index "
+            "(Model.objects.filter_blind(...)) and sort in Python."
+        )
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)  # type: ignore[misc]
+        raise self._query_error()
+
+    def get_transform(self, lookup_name: str) -> Any:
+        raise self._query_error()
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        errors = super().check(**kwargs)  # type: ignore[misc]
+        holder, row_attr = vault_options(self.model)
+        label = f"{self.model._meta.label}.{self.name}"
+        if not holder:
+            errors.append(
+                checks.Error(
+                    f"{label} is encrypted but the model declares no key holder.",
+                    hint='Add `class Vault: key_holder = "<foreign key>"` (or "self").',
+                    obj=self,
+                    id="vault.E001",
+                )
+            )
+        meta = self.model._meta
+        row_field = meta.pk if row_attr == "pk" else meta.get_field(row_attr)
+        if not isinstance(row_field, models.UUIDField) or not callable(row_field.default):
+            errors.append(
+                checks.Error(
+                    f"{label} is encrypted but {row_attr} is not a UUID assigned in Python.",
+                    hint="Use models.UUIDField(primary_key=True, default=uuid.uuid4).",
+                    obj=self,
+                    id="vault.E002",
+                )
+            )
+        if getattr(self, "auto_now", False) or getattr(self, "auto_now_add", False):
+            errors.append(
+                checks.Error(f"{label}: auto_now is not supported.", obj=self, id="vault.E003")
+            )
+        return errors
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    pass
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """Short strings. max_length bounds the plaintext (validation); the column is binary."""
+
+
+class EncryptedDateField(EncryptedMixin, models.DateField):
+    def encode(self, value: Any) -> bytes:
+        return self.to_python(value).isoformat().encode("ascii")
+
+    def decode(self, raw: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(raw.decode("ascii"))
+
+
+class EncryptedDecimalField(EncryptedMixin, models.DecimalField):
+    def encode(self, value: Any) -> bytes:
+        return str(self.to_python(value)).encode("ascii")
+
+    def decode(self, raw: bytes) -> decimal.Decimal:
+        return decimal.Decimal(raw.decode("ascii"))
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("encoder", DjangoJSONEncoder)
+        super().__init__(*args, **kwargs)
+
+    def encode(self, value: Any) -> bytes:
+        return json.dumps(value, cls=self.encoder, ensure_ascii=False).encode("utf-8")
+
+    def decode(self, raw: bytes) -> Any:
+        return json.loads(raw.decode("utf-8"), cls=self.decoder)
+
+
+class EncryptedBinaryField(EncryptedMixin, models.BinaryField):
+    def encode(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def decode(self, raw: bytes) -> bytes:
+        return raw
+
+
+# --- Blind indexes --------------------------------------------------------------------------------
+
+INDEX_BYTES = 32
+
+
+@lru_cache(maxsize=256)
+def _index_key(root: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(root)
+
+
+def blind_index(value: str, *, index_name: str, version: int, normaliser: str) -> bytes:
+    """HMAC-SHA256 of the normalised value under a key derived for this index and version."""
+    normalised = NORMALISERS[normaliser](value)
+    info = f"supportdesk.vault.blind-index|{index_name}|v{version}".encode()
+    key = _index_key(key_ring().index_key, info)
+    return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).digest()
+
+
+class BlindIndexField(models.BinaryField):
+    """An exact-match index for the encrypted field `source`, computed on save.
+
+    `index_name` names the derived key: indexes sharing a name (the phones of cases and of
+    family members, say) can be matched against each other; the default is per model and field.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        source: str,
+        normaliser: str = "exact",
+        index_name: str = "",
+        version: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        if normaliser not in NORMALISERS:
+            raise TypeError(f"Unknown normaliser {normaliser!r}: one of {sorted(NORMALISERS)}.")
+        self.source, self.normaliser = source, normaliser
+        self.index_name, self.version = index_name, version
+        kwargs.update(null=True, editable=False, max_length=INDEX_BYTES)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        for option in ("null", "editable", "max_length"):
+            kwargs.pop(option, None)
+        kwargs.update(source=self.source, normaliser=self.normaliser, version=self.version)
+        if self.index_name:
+            kwargs["index_name"] = self.index_name
+        return name, path, args, kwargs
+
+    @property
+    def key_name(self) -> str:
+        return self.index_name or f"{self.model._meta.label_lower}.{self.source}"
+
+    def compute(self, value: Any) -> bytes | None:
+        if value is None or value == "":
+            return None
+        return blind_index(
+            str(value), index_name=self.key_name, version=self.version, normaliser=self.normaliser
+        )
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        source = model_instance._meta.get_field(self.source)
+        value = model_instance.__dict__.get(source.attname)
+        if isinstance(value, Sealed) or value is SHREDDED:
+            return model_instance.__dict__.get(self.attname)  # source unchanged since loading
+        digest = self.compute(value)
+        setattr(model_instance, self.attname, digest)
+        return digest
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> bytes | None:
+        return None if value is None else bytes(value)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
+def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
