@@ -29,3 +29,6 @@ handler400 = "supportdesk.errors.bad_request"
 handler403 = "supportdesk.errors.permission_denied"
 handler404 = "supportdesk.errors.page_not_found"
 handler500 = "supportdesk.errors.server_error"
+
+# Audit: the administrators' audit log and alerts.
+urlpatterns += [path("audit/", include("supportdesk.audit.urls"))]

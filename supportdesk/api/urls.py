@@ -16,3 +16,8 @@ urlpatterns = [
         name="accounts-revoke-all",
     ),
 ]
+
+# Audit: the administrators' audit log and alerts.
+from supportdesk.audit.api_urls import api_urlpatterns as audit_api  # noqa: E402
+
+urlpatterns += audit_api

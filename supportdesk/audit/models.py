@@ -1,11 +1,24 @@
-"""Audit events: who did what to which object, when, from where. Field names, never values."""
+"""Audit events: who did what to which object, when, from where. Field names, never values.
+
+Events are append-only. Each is inserted unsealed (`chain_position` NULL); the sealer
+(`supportdesk.audit.chain`) later gives it the next chain position and two MACs, once. On PostgreSQL
+a trigger (migration 0003) rejects every other UPDATE and every DELETE; see docs/audit.md.
+"""
+
+from __future__ import annotations
 
 import uuid
 
 from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# The columns only the sealer writes, once, from NULL. Everything else is fixed at insert.
+CHAIN_COLUMNS = ("chain_position", "event_mac", "chain_mac")
 
 
 class AuditEvent(models.Model):
+    # The sequence number, assigned by the database on insert without any lock of ours.
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
     # No foreign key: events must outlive (and never cascade with) the users and objects they name.
@@ -16,13 +29,81 @@ class AuditEvent(models.Model):
     fields = models.JSONField(default=list, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # Written by the sealer only. The chain runs in position order, which is the order the sealer
+    # saw events commit (not always id order: a long transaction may commit after a later id).
+    chain_position = models.BigIntegerField(null=True, blank=True, unique=True)
+    # NULL (not "") means "not sealed yet": the trigger and the sealer's queue rely on it.
+    event_mac = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    chain_mac = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_time"),
+            # The sealer's work queue: small however long the log grows.
+            models.Index(
+                fields=["id"], condition=Q(chain_position__isnull=True), name="audit_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """Where the sealed chain ends. One row; the sealer locks it so two sealers never interleave.
+
+    Request paths never touch this row: appending an event takes no lock of ours.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    position = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, default="")
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Audit chain head at {self.position}"
+
+
+class AuditAlert(models.Model):
+    """Something administrators must look at. Ids and counts only, never personal data."""
+
+    class Kind(models.TextChoices):
+        BULK_READ = "bulk_read", _("Many cases read in an hour")
+        OFF_HOURS = "off_hours", _("Reads outside usual hours")
+        CHAIN_BROKEN = "chain_broken", _("Audit log tampered with")
+        LATE_EVENT = "late_event", _("Audit event written long after its time")
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(db_index=True)
+    # The account concerned (for access anomalies); no foreign key, like events.
+    subject_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A sentence built from counts, times and event ids only.
+    detail = models.CharField(max_length=500)
+    # One alert per subject and window: concurrent checks insert the same key once.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="auditalert_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
 
 
 def object_ref(obj: models.Model) -> tuple[str, str]:

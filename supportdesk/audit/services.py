@@ -1,3 +1,17 @@
+"""Recording audit events. The only writes to AuditEvent outside the sealer.
+
+Services call `audit_record(...)` inside the transaction of the change they describe. Views that
+show decrypted personal data call `audit_record_view(...)` (one object) or
+`audit_record_list_view(...)` (every object a list showed). Events hold ids and field names only:
+never a value, so an event outlives a shredded case and says nothing about the person.
+
+Appending is one INSERT with no lock of ours: the id comes from the database sequence and the
+sealer chains events later (supportdesk.audit.chain).
+"""
+
+from __future__ import annotations
+
+import uuid
 from collections.abc import Iterable
 
 from django.db import models
@@ -5,6 +19,10 @@ from django.utils import timezone
 
 from supportdesk.audit.models import AuditEvent, object_ref
 from supportdesk.request_context import current_ip, current_request_id
+
+
+def _actor_id(actor: models.Model | None) -> uuid.UUID | None:
+    return actor.pk if actor is not None else None
 
 
 def audit_record(
@@ -18,11 +36,77 @@ def audit_record(
     object_type, object_id = object_ref(obj) if obj is not None else ("", "")
     return AuditEvent.objects.create(
         occurred_at=timezone.now(),
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=_actor_id(actor),
         action=action,
         object_type=object_type,
         object_id=object_id,
         fields=sorted(fields),
         request_id=current_request_id(),
         ip=current_ip(),
+    )
+
+
+def view_action(model: type[models.Model] | models.Model) -> str:
+    """`case.view` for cases.Case: the action every read of decrypted data records."""
+    return f"{model._meta.model_name}.view"
+
+
+def audit_record_view(
+    *,
+    actor: models.Model | None,
+    obj: models.Model,
+    fields: Iterable[str],
+    action: str | None = None,
+) -> AuditEvent:
+    """A page or API response showed decrypted `fields` of `obj` to `actor`."""
+    return audit_record(actor=actor, action=action or view_action(obj), obj=obj, fields=fields)
+
+
+def audit_record_list_view(
+    *,
+    actor: models.Model | None,
+    objects: Iterable[models.Model],
+    fields: Iterable[str],
+    action: str | None = None,
+) -> list[AuditEvent]:
+    """A list showed decrypted `fields` of each of `objects`: one view event per object shown.
+
+    Records exactly what was on the page (call it with the page, not the whole queryset).
+    """
+    shown = list(objects)
+    if not shown:
+        return []
+    object_type, _ = object_ref(shown[0])
+    return audit_record_reads(
+        actor=actor,
+        action=action or view_action(shown[0]),
+        object_type=object_type,
+        object_ids=[object_ref(obj)[1] for obj in shown],
+        fields=fields,
+    )
+
+
+def audit_record_reads(
+    *,
+    actor: models.Model | None,
+    action: str,
+    object_type: str,
+    object_ids: Iterable[str],
+    fields: Iterable[str],
+) -> list[AuditEvent]:
+    """Reads of many objects by id (e.g. an export), in one INSERT."""
+    now, names = timezone.now(), sorted(fields)
+    request_id, ip = current_request_id(), current_ip()
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            occurred_at=now,
+            actor_id=_actor_id(actor),
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            fields=names,
+            request_id=request_id,
+            ip=ip,
+        )
+        for object_id in object_ids
     )

@@ -1,0 +1,252 @@
+"""Alerts for administrators: access anomalies, a broken chain, late events. Raising,
+acknowledging, cutting off the account concerned, and the email that says alerts are waiting.
+
+An alert's text holds counts, times and event ids, never personal data; the email holds only the
+number of open alerts and a link.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractHour, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from supportdesk.accounts.models import User
+from supportdesk.audit.models import AuditAlert, AuditEvent
+from supportdesk.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+# Reads that count towards access anomalies: views of decrypted case data (lists count too).
+CASE_READ_ACTIONS = ("case.view",)
+CASE_OBJECT_TYPE = "cases.case"
+READ_WINDOW = timedelta(hours=1)
+# A user's usual hours: hours of the day in which they read case data on at least this many days.
+USUAL_HOUR_MIN_DAYS = 2
+
+
+# --- Raising and acknowledging ----------------------------------------------------------------
+
+
+def alert_raise(
+    *,
+    kind: str,
+    dedupe_key: str,
+    detail: str,
+    subject_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> AuditAlert | None:
+    """Insert the alert unless one with the same key exists. Returns it only when new."""
+    try:
+        # Two checks running at once (a slow beat tick overlapping the next) insert the same key:
+        # the unique constraint keeps one, the savepoint keeps the caller's transaction usable.
+        with transaction.atomic():
+            return AuditAlert.objects.create(
+                kind=kind,
+                dedupe_key=dedupe_key,
+                detail=detail[:500],
+                subject_id=subject_id,
+                created_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: AuditAlert) -> AuditAlert:
+    now = timezone.now()
+    # Two administrators may press at once: the conditional UPDATE keeps the first one's name.
+    updated = AuditAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by_id=actor.pk
+    )
+    if updated:
+        audit_record(actor=actor, action="audit.alert_acknowledge", obj=alert, fields=["state"])
+    alert.refresh_from_db()
+    return alert
+
+
+@transaction.atomic
+def alert_revoke_subject(*, actor: User, alert: AuditAlert, subject: User) -> AuditAlert:
+    """Revoke-all for the account an alert is about, then acknowledge the alert: one click."""
+    from supportdesk.accounts.services import user_revoke_all
+
+    user_revoke_all(actor=actor, user=subject)
+    return alert_acknowledge(actor=actor, alert=alert)
+
+
+def alerts_email_administrators(*, new: int) -> int:
+    """Tell administrators alerts are waiting: a count and a link, nothing else. Returns mails sent.
+
+    When supportdesk.followups notifications exist, this becomes one of their channels.
+    """
+    if new <= 0:
+        return 0
+    open_count = AuditAlert.objects.filter(acknowledged_at__isnull=True).count()
+    recipients = list(
+        User.objects.filter(role=User.Role.ADMINISTRATOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        logger.warning("audit: %d new alerts and no administrator has an email address", new)
+        return 0
+    link = settings.SUPPORTDESK_BASE_URL.rstrip("/") + reverse("audit:alerts")
+    body = f"You have {open_count} new alerts in supportdesk.\n\n{link}\n"
+    sent = 0
+    for address in recipients:  # one mail each: administrators must not learn each other's address
+        sent += send_mail(
+            f"supportdesk: {open_count} new alerts",
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+            fail_silently=True,
+        )
+    return sent
+
+
+def alert_late_events(*, event_ids: list[int]) -> None:
+    first, count = min(event_ids), len(event_ids)
+    created = alert_raise(
+        kind=AuditAlert.Kind.LATE_EVENT,
+        dedupe_key=f"late_event:{first}",
+        detail=f"{count} audit events (first: event {first}) were sealed more than "
+        f"{settings.AUDIT_SEAL_LATE_SECONDS // 60} minutes after their time: they may have been "
+        "written into the table afterwards.",
+    )
+    alerts_email_administrators(new=1 if created else 0)
+
+
+def alert_chain_broken(*, message: str, position: int | None) -> None:
+    created = alert_raise(
+        kind=AuditAlert.Kind.CHAIN_BROKEN,
+        dedupe_key=f"chain_broken:{position}:{timezone.now():%Y-%m-%d}",
+        detail=message,
+    )
+    alerts_email_administrators(new=1 if created else 0)
+
+
+# --- Access anomalies -------------------------------------------------------------------------
+
+
+def anomalies_check(*, now: datetime | None = None) -> list[AuditAlert]:
+    """Raise alerts for bulk reading and off-hours reading in the hour up to `now`."""
+    now = now or timezone.now()
+    created = [*_bulk_reads(now=now), *_off_hours_reads(now=now)]
+    alerts_email_administrators(new=len(created))
+    return created
+
+
+def _case_reads(*, since: datetime, until: datetime):  # -> QuerySet[AuditEvent]
+    return AuditEvent.objects.filter(
+        action__in=CASE_READ_ACTIONS,
+        object_type=CASE_OBJECT_TYPE,
+        actor_id__isnull=False,
+        occurred_at__gt=since,
+        occurred_at__lte=until,
+    )
+
+
+def _recently_alerted(*, kind: str, subject_id: uuid.UUID, since: datetime) -> bool:
+    recent = AuditAlert.objects.filter(kind=kind, subject_id=subject_id, created_at__gt=since)
+    return recent.exists()
+
+
+def _bulk_reads(*, now: datetime) -> list[AuditAlert]:
+    limit = settings.AUDIT_ANOMALY_DISTINCT_READS
+    since = now - READ_WINDOW
+    readers = (
+        _case_reads(since=since, until=now)
+        .values("actor_id")
+        .annotate(cases=Count("object_id", distinct=True))
+        .filter(cases__gt=limit)
+        .order_by("actor_id")
+    )
+    created = []
+    for row in readers:
+        subject, cases = row["actor_id"], row["cases"]
+        # One alert per binge: a rolling window would otherwise re-alert every minute.
+        if _recently_alerted(kind=AuditAlert.Kind.BULK_READ, subject_id=subject, since=since):
+            continue
+        alert = alert_raise(
+            kind=AuditAlert.Kind.BULK_READ,
+            subject_id=subject,
+            dedupe_key=f"bulk_read:{subject.hex}:{now:%Y-%m-%dT%H}",
+            detail=f"{cases} distinct cases read in the hour up to {now:%Y-%m-%d %H:%M} UTC "
+            f"(the limit is {limit}).",
+            now=now,
+        )
+        created += [alert] if alert else []
+    return created
+
+
+@dataclass(frozen=True)
+class UsualHours:
+    hours: frozenset[int]
+    learned: bool  # False: not enough history yet, the default hours apply
+
+
+def usual_hours(*, actor_id: uuid.UUID, now: datetime) -> UsualHours:
+    """Hours of the day (in TIME_ZONE) in which the user read case data on at least two days of
+    the last AUDIT_USUAL_HOURS_DAYS days (today excluded). With reads on fewer than
+    AUDIT_USUAL_HOURS_MIN_DAYS days, AUDIT_DEFAULT_USUAL_HOURS apply (06:00 to 22:00)."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localtime(now, tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    history = (
+        _case_reads(since=today - timedelta(days=settings.AUDIT_USUAL_HOURS_DAYS), until=today)
+        .filter(actor_id=actor_id)
+        .annotate(
+            day=TruncDate("occurred_at", tzinfo=tz), hour=ExtractHour("occurred_at", tzinfo=tz)
+        )
+        .values_list("day", "hour")
+        .distinct()
+    )
+    days_by_hour: dict[int, set[object]] = defaultdict(set)
+    days: set[object] = set()
+    for day, hour in history:
+        days_by_hour[hour].add(day)
+        days.add(day)
+    if len(days) < settings.AUDIT_USUAL_HOURS_MIN_DAYS:
+        first, last = settings.AUDIT_DEFAULT_USUAL_HOURS
+        return UsualHours(hours=frozenset(range(first, last)), learned=False)
+    usual = {hour for hour, seen in days_by_hour.items() if len(seen) >= USUAL_HOUR_MIN_DAYS}
+    return UsualHours(hours=frozenset(usual), learned=True)
+
+
+def _off_hours_reads(*, now: datetime) -> list[AuditAlert]:
+    tz = timezone.get_current_timezone()
+    recent = (
+        _case_reads(since=now - READ_WINDOW, until=now)
+        .annotate(hour=ExtractHour("occurred_at", tzinfo=tz))
+        .values_list("actor_id", "hour")
+        .distinct()
+    )
+    hours_by_actor: dict[uuid.UUID, set[int]] = defaultdict(set)
+    for actor_id, hour in recent:
+        hours_by_actor[actor_id].add(hour)
+    local_day = timezone.localtime(now, tz).date()
+    created = []
+    for actor_id, hours in sorted(hours_by_actor.items()):
+        odd = sorted(hours - usual_hours(actor_id=actor_id, now=now).hours)
+        if not odd:
+            continue
+        alert = alert_raise(
+            kind=AuditAlert.Kind.OFF_HOURS,
+            subject_id=actor_id,
+            dedupe_key=f"off_hours:{actor_id.hex}:{local_day.isoformat()}",
+            detail=f"Case data read at {', '.join(f'{h:02d}:00' for h in odd)} "
+            f"({settings.TIME_ZONE}) on {local_day.isoformat()}, outside this account's usual "
+            "hours.",
+            now=now,
+        )
+        created += [alert] if alert else []
+    return created

@@ -1,0 +1,31 @@
+"""The audit app's routes under /api/v1/audit/ (appended to supportdesk.api.urls)."""
+
+from django.urls import path
+
+from supportdesk.audit import api
+
+api_urlpatterns = [
+    path("audit/events/", api.EventListApi.as_view(), name="audit-events"),
+    path("audit/events/export.csv", api.EventExportApi.as_view(), name="audit-events-export"),
+    path(
+        "audit/objects/<str:object_type>/<str:object_id>/events/",
+        api.ObjectEventListApi.as_view(),
+        name="audit-object-events",
+    ),
+    path(
+        "audit/actors/<uuid:actor_id>/events/",
+        api.ActorEventListApi.as_view(),
+        name="audit-actor-events",
+    ),
+    path("audit/alerts/", api.AlertListApi.as_view(), name="audit-alerts"),
+    path(
+        "audit/alerts/<int:alert_id>/acknowledge/",
+        api.AlertAcknowledgeApi.as_view(),
+        name="audit-alert-acknowledge",
+    ),
+    path(
+        "audit/alerts/<int:alert_id>/revoke-all/",
+        api.AlertRevokeAllApi.as_view(),
+        name="audit-alert-revoke-all",
+    ),
+]

@@ -1,0 +1,21 @@
+"""Periodic audit work (CELERY_BEAT_SCHEDULE in settings): seal, look for anomalies, verify."""
+
+from celery import shared_task
+
+from supportdesk.audit import alerts, chain
+
+
+@shared_task(ignore_result=True)
+def audit_seal() -> int:
+    return chain.audit_seal()
+
+
+@shared_task(ignore_result=True)
+def audit_anomalies_check() -> int:
+    return len(alerts.anomalies_check())
+
+
+@shared_task(ignore_result=True)
+def audit_verify() -> bool:
+    """Nightly: seal what is waiting, walk the whole chain, alert administrators if it is broken."""
+    return chain.audit_verify_and_alert().intact
