@@ -128,21 +128,46 @@ else:
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
-    {"visibility_timeout": 3600}
+    {
+        # Redis hands an unacknowledged message to another worker after this long. It is longer
+        # than any task's hard time limit (300 s) and any retry countdown (email: at most 600 s),
+        # so a task still running or waiting is never delivered twice; a message held by a worker
+        # that died comes back after an hour (the minute sweeps have caught up long before).
+        "visibility_timeout": 3600,
+        # A request publishing after commit gives up quickly when Redis is unreachable; the rows
+        # it committed are picked up by the next sweep.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
     if REDIS_URL
     else {
+        # `make run`'s embedded broker: messages are files, removed when a worker reads them
+        # (no acks_late redelivery here; the rows still bring every duty back).
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
         "store_processed": False,
+        # kombu keeps its exchange tables in ./control unless told otherwise.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
     }
 )
 CELERY_TASK_IGNORE_RESULT = True  # results could carry data; nothing reads them
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Acknowledge a message when its task ends, not when it starts: a task lost with its worker is
+# delivered again. Every task is idempotent (its rows are claimed in the database), so a repeat
+# does nothing twice.
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, the hard time limit) has its message acknowledged rather
+# than requeued: requeueing a message that kills its worker would loop, and the follow-up rows
+# bring the work back anyway (their lease runs out and the next sweep takes them).
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# With acks_late, each worker process reserves at most one message it has not started.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Defaults for every task; a task may set tighter ones. The soft limit raises inside the task so it
+# can stop cleanly; the hard limit kills the process. Follow-up leases (FOLLOWUPS_LEASE_SECONDS)
+# must outlast the hard limit.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

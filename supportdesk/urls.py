@@ -30,5 +30,8 @@ handler403 = "supportdesk.errors.permission_denied"
 handler404 = "supportdesk.errors.page_not_found"
 handler500 = "supportdesk.errors.server_error"
 
+# Follow-ups: the notification inbox and the administrators' problem list.
+urlpatterns += [path("", include("supportdesk.followups.urls"))]
+
 # Audit: the administrators' audit log and alerts.
 urlpatterns += [path("audit/", include("supportdesk.audit.urls"))]

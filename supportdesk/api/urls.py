@@ -17,6 +17,11 @@ urlpatterns = [
     ),
 ]
 
+# Follow-ups: the user's notifications, and the administrators' problem list.
+from supportdesk.followups.urls import api_urlpatterns as followups_api  # noqa: E402
+
+urlpatterns += followups_api
+
 # Audit: the administrators' audit log and alerts.
 from supportdesk.audit.api_urls import api_urlpatterns as audit_api  # noqa: E402
 
