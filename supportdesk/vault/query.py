@@ -7,13 +7,14 @@ query for the data keys a page of rows needs.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, Self
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import Sealed
+from supportdesk.vault.crypto import Sealed, VaultError
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
@@ -80,7 +81,9 @@ class VaultQuerySet(models.QuerySet):
                 for field in fields:
                     value = obj.__dict__.get(field.attname)
                     if isinstance(value, Sealed):
-                        key_ids.add(value.key_id)
+                        # A damaged value raises when it is read, not when its page loads.
+                        with suppress(VaultError):
+                            key_ids.add(value.key_id)
         if key_ids:
             crypto.data_keys_preload(key_ids)
 
