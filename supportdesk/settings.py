@@ -225,6 +225,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 if env.bool("BEHIND_TLS_PROXY", default=PRODUCTION):
     # nginx (deploy/nginx) terminates TLS and sets this header; nothing else may reach gunicorn.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Peers whose X-Forwarded-For is believed (the client address for throttling and the audit log).
+TRUSTED_PROXIES = frozenset(
+    env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"] if PRODUCTION else [])
+)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -37,6 +37,17 @@ def is_api_request(request: HttpRequest) -> bool:
     return is_api_path(request.path)
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind our own proxy (nginx on this host, which overwrites
+    X-Forwarded-For with the address it saw), that header; otherwise the socket's peer, so a
+    client cannot choose its own address to dodge the per-IP lock."""
+    remote = request.META.get("REMOTE_ADDR")
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        return forwarded or remote
+    return remote
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -44,7 +55,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        request_context.bind(request_id=request_id, ip=request.META.get("REMOTE_ADDR"))
+        request_context.bind(request_id=request_id, ip=client_ip(request))
         try:
             response = self.get_response(request)
         finally:

@@ -112,3 +112,24 @@ def test_the_api_answers_a_locked_account_with_json(volunteer) -> None:
     assert response["Content-Type"] == "application/json"
     assert "Too many failed attempts" in response.json()["detail"]
     assert int(response["Retry-After"]) > 0
+
+
+def test_behind_the_proxy_the_forwarded_address_is_the_client(volunteer, settings) -> None:
+    settings.TRUSTED_PROXIES = frozenset({"127.0.0.1"})
+    settings.LOGIN_IP_LOCK_AFTER = 3
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for n in range(3):
+        attacker.post(LOGIN, {"username": f"guess{n}", "password": "spray attempt"})
+    assert attacker.post(LOGIN, {"username": "volunteer", "password": PASSWORD}).status_code == 429
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert colleague.post(LOGIN, {"username": "volunteer", "password": PASSWORD}).status_code == 302
+
+
+def test_a_client_cannot_choose_its_address_when_not_behind_the_proxy(volunteer, settings) -> None:
+    settings.TRUSTED_PROXIES = frozenset()
+    settings.LOGIN_IP_LOCK_AFTER = 3
+    for n in range(3):
+        spoofed = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        spoofed.post(LOGIN, {"username": f"guess{n}", "password": "spray attempt"})
+    again = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.0.0.99")
+    assert again.post(LOGIN, {"username": "volunteer", "password": PASSWORD}).status_code == 429
