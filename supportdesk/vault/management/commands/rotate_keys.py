@@ -1,5 +1,6 @@
 """Re-wrap every data key under the active KEK: online, in committed batches, safe to re-run."""
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-batches", type=int, default=0, help="stop after this many batches (0: all)"
         )
+        parser.add_argument(
+            "--pause", type=float, default=0.0, help="seconds between batches, for a busy database"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         status = data_keys_status()
@@ -31,6 +35,7 @@ class Command(BaseCommand):
             done, batches = done + count, batches + 1
             self.stdout.write(self._bar(done, total))
             self.stdout.flush()
+            time.sleep(options["pause"])
         self._summary()
 
     @staticmethod
