@@ -18,6 +18,7 @@ def index(value: str, normaliser: str) -> bytes:
     return blind_index(value, index_name="test.index", version=1, normaliser=normaliser)
 
 
+FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 SAME_PHONE = [
     "09420123456",
     "09 420 123456",
@@ -28,7 +29,7 @@ SAME_PHONE = [
     "၀၉၄၂၀၁၂၃၄၅၆",
     "၀၉ ၄၂၀ ၁၂၃ ၄၅၆",
     "+၉၅၉၄၂၀၁၂၃၄၅၆",
-    "０９４２０１２３４５６",  # full-width digits from some phone keyboards
+    "09420123456".translate(FULL_WIDTH),  # full-width digits from some phone keyboards
 ]
 SAME_THAI_PHONE = ["0812345678", "081-234-5678", "+66 81 234 5678", "+66812345678", "๐๘๑๒๓๔๕๖๗๘"]
 # (Zawgyi, Unicode) spellings of the same names, as volunteers' phones send them.

@@ -97,7 +97,7 @@ def test_rotation_killed_mid_run_leaves_everything_readable_and_a_rerun_finishes
     old_keys: list[Dossier],
 ) -> None:
     env = {**os.environ, "DATABASE_URL": _database_url()}
-    process = subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
+    process = subprocess.Popen(
         [sys.executable, "manage.py", "rotate_keys", "--batch-size", "1", "--pause", "0.3"],
         cwd=ROOT,
         env=env,
