@@ -43,9 +43,7 @@ def test_a_duty_can_be_scheduled_again_once_the_pending_one_is_cancelled(
     first = followup_schedule(kind="checkin.missed", subject=dossier, due_at=past())
     with transaction.atomic():
         assert followup_cancel(subject=dossier, kind="checkin.missed") == 1
-        second = followup_schedule(
-            kind="checkin.missed", subject=dossier, due_at=past(-7200)
-        )
+        second = followup_schedule(kind="checkin.missed", subject=dossier, due_at=past(-7200))
 
     assert second.pk != first.pk
     states = dict(FollowUp.objects.values_list("pk", "state"))
