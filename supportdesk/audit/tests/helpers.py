@@ -49,8 +49,10 @@ def make_events(
     object_type: str = "cases.case",
     actor_id: uuid.UUID | None = None,
     at: datetime | None = None,
+    object_id: str | None = None,
 ) -> list[AuditEvent]:
-    """Events as `audit_record_reads` would write them, each about a distinct object."""
+    """Events as `audit_record_reads` would write them, each about a distinct object unless
+    `object_id` is given."""
     when = at or timezone.now()
     return AuditEvent.objects.bulk_create(
         AuditEvent(
@@ -58,7 +60,7 @@ def make_events(
             actor_id=actor_id,
             action=action,
             object_type=object_type,
-            object_id=uuid.uuid4().hex,
+            object_id=object_id or uuid.uuid4().hex,
             fields=["alias"],
             request_id="r" * 32,
             ip="192.0.2.1",
