@@ -20,6 +20,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 
+from supportdesk.vault.fields import EncryptedBinaryField
+
 # Apps whose admin pages administrators manage. Case data is never registered in the admin.
 ADMINISTERED_APPS = frozenset({"accounts"})
 
@@ -128,12 +130,20 @@ class Membership(models.Model):
 
 
 class TOTPDevice(ThrottlingMixin, Device):
-    """An authenticator app. The secret is stored as bytes and each time step is accepted once."""
+    """An authenticator app. Each time step is accepted once.
 
-    secret = models.BinaryField(editable=False)
+    The secret is encrypted by the vault under its user's data key. django-otp gives devices an
+    integer id, known only after the insert, so `vault_id` is the UUID the secret is bound to."""
+
+    vault_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    secret = EncryptedBinaryField(editable=False)
     # The last accepted time step: a code is refused unless its step is later (no replay).
     last_t = models.BigIntegerField(default=-1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Vault:
+        key_holder = "user"
+        row_id = "vault_id"
 
     def get_throttle_factor(self) -> int:
         return 1

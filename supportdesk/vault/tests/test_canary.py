@@ -19,6 +19,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from supportdesk.accounts.models import User
+from supportdesk.accounts.otp import manual_key
+from supportdesk.accounts.services import totp_enrol_pending
 from supportdesk.vault.crypto import DecryptionError, key_cache
 from supportdesk.vault.normalise import normalise_phone
 from supportdesk.vault.tests.vaulttest.models import Dossier, Relative
@@ -92,6 +95,11 @@ def create_records(markers: dict[str, str]) -> tuple[Dossier, Relative]:
     return dossier, relative
 
 
+def enrol_authenticator() -> bytes:
+    user = User.objects.create_user("canary-user", "a-long-enough-password")
+    return bytes(totp_enrol_pending(user=user).secret)
+
+
 def everything_in_the_database() -> list[bytes]:
     chunks = []
     with connection.cursor() as cursor:
@@ -135,11 +143,14 @@ def everything_in_redis() -> list[bytes]:
     return chunks
 
 
-def assert_absent(haystack: bytes, markers: dict[str, str], photo: bytes, where: str) -> None:
+def assert_absent(
+    haystack: bytes, markers: dict[str, str], photo: bytes, totp_secret: bytes, where: str
+) -> None:
     for name, text in markers.items():
         for form in forms(text):
             assert form not in haystack, f"{name} marker found in {where}"
-    for form in [*forms("1913-07-23"), *forms("987654321.37"), *bytes_forms(photo)]:
+    secrets_ = [*bytes_forms(photo), *bytes_forms(totp_secret)]
+    for form in [*forms("1913-07-23"), *forms("987654321.37"), *secrets_]:
         assert form not in haystack, f"a value found in {where}"
 
 
@@ -152,6 +163,7 @@ def test_no_marker_reaches_the_database_dump_redis_or_logs(
     connection.force_debug_cursor = True  # SQL and its parameters go to the captured log
     try:
         dossier, relative = create_records(markers)
+        totp_secret = enrol_authenticator()
         key_cache.clear()
         loaded = Dossier.objects.get(pk=dossier.pk)
         assert loaded.name == markers["name"]  # it is all there, for the right reader
@@ -166,11 +178,12 @@ def test_no_marker_reaches_the_database_dump_redis_or_logs(
     finally:
         connection.force_debug_cursor = False
     photo = bytes(loaded.photo)
+    markers["totp secret (base32)"] = manual_key(totp_secret)
 
-    assert_absent(b"\n".join(everything_in_the_database()), markers, photo, "a table")
-    assert_absent(pg_dump(), markers, photo, "pg_dump")
-    assert_absent(b"\n".join(everything_in_redis()), markers, photo, "Redis")
+    assert_absent(b"\n".join(everything_in_the_database()), markers, photo, totp_secret, "a table")
+    assert_absent(pg_dump(), markers, photo, totp_secret, "pg_dump")
+    assert_absent(b"\n".join(everything_in_redis()), markers, photo, totp_secret, "Redis")
     assert "vaulttest_dossier" in caplog.text  # the SQL was captured
-    assert_absent(caplog.text.encode("utf-8"), markers, photo, "the logs")
+    assert_absent(caplog.text.encode("utf-8"), markers, photo, totp_secret, "the logs")
     for obj in (loaded, relative):
-        assert_absent(f"{obj!r} {obj!s}".encode(), markers, photo, "repr/str")
+        assert_absent(f"{obj!r} {obj!s}".encode(), markers, photo, totp_secret, "repr/str")
