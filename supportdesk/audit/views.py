@@ -48,8 +48,9 @@ def _events_page(
         "page": page,
         "events": events_shown,
         "errors": errors,
-        "query": request.GET,
-        "preset": preset or {},
+        # What the search form shows: the query, with a page's fixed filter in place.
+        "form": {name: request.GET.get(name, "") for name in EventFilterInput().fields}
+        | (preset or {}),
         "query_string": urlencode({**query, **(preset or {})}),
     }
     return render(request, "audit/events.html", context, status=400 if errors else 200)
