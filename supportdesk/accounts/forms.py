@@ -62,3 +62,9 @@ class PasswordChangeForm(forms.Form):
         password: str = self.cleaned_data["new_password"]
         password_validation.validate_password(password, self.user)
         return password
+
+
+class EnrolCodeForm(CodeForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["code"].help_text = _("The 6-digit code your authenticator app shows now.")

@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 
 from supportdesk.accounts import services
 from supportdesk.accounts.access import password_stage, public
-from supportdesk.accounts.forms import CodeForm, LoginForm, PasswordChangeForm
+from supportdesk.accounts.forms import CodeForm, EnrolCodeForm, LoginForm, PasswordChangeForm
 from supportdesk.accounts.middleware import SESSION_AUTH_AT
 from supportdesk.accounts.models import User
 from supportdesk.accounts.otp import manual_key, totp_uri
@@ -135,7 +135,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         # A password alone must never replace an authenticator.
         return _with_next("accounts:otp", request)
     device = services.totp_enrol_pending(user=user)
-    form = CodeForm(request.POST or None)
+    form = EnrolCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +173,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         "accounts/enrol.html",
         {
             "form": form,
-            "qr_svg": segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"),
+            "qr_svg": segno.make(uri, error="m").svg_inline(scale=5, omitsize=True),
             "manual_key": manual_key(bytes(device.secret)),
             "changing": services.user_has_confirmed_totp(user),
         },
