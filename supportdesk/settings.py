@@ -127,6 +127,10 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The embedded broker's folder; a second local stack (or a test) can have its own.
+_FILESYSTEM_BROKER_DIR = Path(
+    env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker"))
+)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         # Redis hands an unacknowledged message to another worker after this long. It is longer
@@ -143,12 +147,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     else {
         # `make run`'s embedded broker: messages are files, removed when a worker reads them
         # (no acks_late redelivery here; the rows still bring every duty back).
-        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
-        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "data_folder_in": str(_FILESYSTEM_BROKER_DIR / "queue"),
+        "data_folder_out": str(_FILESYSTEM_BROKER_DIR / "queue"),
+        "processed_folder": str(_FILESYSTEM_BROKER_DIR / "processed"),
         "store_processed": False,
         # kombu keeps its exchange tables in ./control unless told otherwise.
-        "control_folder": str(VAR_DIR / "broker" / "control"),
+        "control_folder": str(_FILESYSTEM_BROKER_DIR / "control"),
     }
 )
 CELERY_TASK_IGNORE_RESULT = True  # results could carry data; nothing reads them
