@@ -226,3 +226,18 @@ def test_recording_takes_no_chain_lock(db: None) -> None:
     event = audit_record(actor=None, action="auth.login_failed")
     assert event.chain_position is None and event.chain_mac is None
     assert not AuditChainHead.objects.exists()
+
+
+def test_events_outlive_the_objects_they_name(db: None) -> None:
+    """No foreign keys: deleting (or shredding) what an event names leaves the event and the
+    chain intact, and the event holds ids and field names only."""
+    from supportdesk.accounts.tests.factories import UserFactory
+
+    person = UserFactory(display_name="Ko Aung (alias)")
+    event = audit_record(actor=person, action="account.create", obj=person, fields=["username"])
+    chain.audit_seal()
+    person.delete()
+    event.refresh_from_db()
+    assert event.object_id == person.pk.hex and event.fields == ["username"]
+    assert "Aung" not in chain.canonical(event).decode()
+    assert chain.verify().intact
