@@ -23,15 +23,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
+    path("cases/", include("cases.urls")),
+    path("audit/", include("supportdesk.audit.urls")),  # administrators: audit log and alerts
+    path("", include("supportdesk.followups.urls")),  # notification inbox, problem list
 ]
 
 handler400 = "supportdesk.errors.bad_request"
 handler403 = "supportdesk.errors.permission_denied"
 handler404 = "supportdesk.errors.page_not_found"
 handler500 = "supportdesk.errors.server_error"
-
-# Follow-ups: the notification inbox and the administrators' problem list.
-urlpatterns += [path("", include("supportdesk.followups.urls"))]
-
-# Audit: the administrators' audit log and alerts.
-urlpatterns += [path("audit/", include("supportdesk.audit.urls"))]

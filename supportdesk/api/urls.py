@@ -1,8 +1,11 @@
-"""Everything under /api/v1/. Each app adds its routes here."""
+"""Everything under /api/v1/. Each app keeps its routes in its own module, included here."""
 
 from django.urls import path
 
+from cases.api_urls import urlpatterns as cases_api
 from supportdesk.accounts import api as accounts_api
+from supportdesk.audit.api_urls import api_urlpatterns as audit_api
+from supportdesk.followups.urls import api_urlpatterns as followups_api
 
 app_name = "api"
 
@@ -15,14 +18,7 @@ urlpatterns = [
         accounts_api.RevokeAllApi.as_view(),
         name="accounts-revoke-all",
     ),
+    *cases_api,
+    *followups_api,  # the user's notifications, and the administrators' problem list
+    *audit_api,  # the administrators' audit log and alerts
 ]
-
-# Follow-ups: the user's notifications, and the administrators' problem list.
-from supportdesk.followups.urls import api_urlpatterns as followups_api  # noqa: E402
-
-urlpatterns += followups_api
-
-# Audit: the administrators' audit log and alerts.
-from supportdesk.audit.api_urls import api_urlpatterns as audit_api  # noqa: E402
-
-urlpatterns += audit_api

@@ -1,0 +1,219 @@
+"""Reads for cases, always scoped to the user asking: out-of-scope objects are not found (404)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.http import Http404
+
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseNeed,
+    CdmRequest,
+    ContactChannel,
+    DuplicateFlag,
+    FamilyMember,
+    SecurityFlag,
+)
+from supportdesk.accounts.models import Team, User
+
+# Counts below this are published as "<5": small numbers can point at a person.
+SMALL_COUNT = 5
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user)
+
+
+def cases_for_user(*, user: User) -> QuerySet[Case]:
+    """The cases of the user's teams. Administrators, on no team, see none."""
+    return Case.objects.filter(team__in=teams_visible_to(user))
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str | None = None
+    risk: int | None = None
+    team: UUID | None = None
+    verification: str | None = None
+    need: str | None = None
+
+
+def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    filters = filters or CaseFilters()
+    cases = cases_for_user(user=user).filter(shredded_at__isnull=True)
+    conditions = {
+        "status": filters.status,
+        "risk": filters.risk,
+        "team_id": filters.team,
+        "verification": filters.verification,
+        "need_rows__need": filters.need,
+    }
+    cases = cases.filter(**{key: value for key, value in conditions.items() if value})
+    return (
+        cases.select_related("team")
+        .prefetch_related(Prefetch("need_rows", queryset=CaseNeed.objects.order_by("need")))
+        .order_by("-risk", "-created_at")
+    )
+
+
+def case_get_for_user(*, user: User, case_id: UUID) -> Case:
+    case = cases_for_user(user=user).select_related("team").filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_detail(*, user: User, case_id: UUID) -> Case:
+    """A case with what its page shows, in a fixed number of queries."""
+    case = (
+        cases_for_user(user=user)
+        .select_related("team", "vouched_by_user", "verified_by")
+        .prefetch_related(
+            "need_rows",
+            Prefetch("contacts", queryset=ContactChannel.objects.order_by("kind", "id")),
+            Prefetch(
+                "family",
+                queryset=FamilyMember.objects.order_by("created_at").prefetch_related(
+                    Prefetch("flags", queryset=SecurityFlag.objects.order_by("-observed_on"))
+                ),
+            ),
+            Prefetch("cdm_requests", queryset=CdmRequest.objects.order_by("-created_at")),
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_timeline(*, user: User, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("-created_at")
+
+
+def family_member_get_for_user(*, user: User, member_id: UUID) -> FamilyMember:
+    member = (
+        FamilyMember.objects.select_related("case__team")
+        .filter(pk=member_id, case__team__in=teams_visible_to(user))
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def security_flag_get_for_user(*, user: User, flag_id: UUID) -> SecurityFlag:
+    flag = (
+        SecurityFlag.objects.select_related("family_member__case__team")
+        .filter(pk=flag_id, family_member__case__team__in=teams_visible_to(user))
+        .first()
+    )
+    if flag is None:
+        raise Http404
+    return flag
+
+
+def cdm_request_get_for_user(*, user: User, request_id: UUID) -> CdmRequest:
+    request = (
+        CdmRequest.objects.select_related("case__team")
+        .filter(pk=request_id, case__team__in=teams_visible_to(user))
+        .first()
+    )
+    if request is None:
+        raise Http404
+    return request
+
+
+def cdm_requests_ready_for_export(*, user: User) -> list[CdmRequest]:
+    """Ready requests of the teams the user coordinates."""
+    if not user.is_coordinator:
+        return []
+    return list(
+        CdmRequest.objects.select_related("case")
+        .filter(state=CdmRequest.State.READY, case__team__in=teams_visible_to(user))
+        .order_by("created_at")
+    )
+
+
+def duplicate_flags_for_user(*, user: User) -> QuerySet[DuplicateFlag]:
+    """Open possible duplicates among cases of the teams a coordinator coordinates."""
+    if not user.is_coordinator:
+        return DuplicateFlag.objects.none()
+    return (
+        DuplicateFlag.objects.filter(
+            state=DuplicateFlag.State.OPEN, case__team__in=teams_visible_to(user)
+        )
+        .select_related("case__team", "other__team")
+        .order_by("-created_at")
+    )
+
+
+def duplicate_flag_get_for_user(*, user: User, flag_id: UUID) -> DuplicateFlag:
+    flag = (
+        DuplicateFlag.objects.select_related("case__team", "other__team")
+        .filter(pk=flag_id, case__team__in=teams_visible_to(user))
+        .first()
+    )
+    if flag is None or not user.is_coordinator:
+        raise Http404
+    return flag
+
+
+def possible_duplicate_count(*, case: Case) -> int:
+    return case.duplicate_flags.filter(state=DuplicateFlag.State.OPEN).count()
+
+
+# --- Statistics safe to publish -----------------------------------------------------------------
+
+
+def publishable(count: int) -> str:
+    return "<5" if count < SMALL_COUNT else str(count)
+
+
+def statistics() -> dict[str, list[dict[str, str]]]:
+    """Counts across the whole group, with small counts masked, for the public daily figures.
+
+    New contacts and defections count cases by the week they were recorded (a defection is a case
+    of someone who has left; the date they left is encrypted and cannot be grouped in SQL); CDM
+    codes count requests by the week the code was issued."""
+    live = Case.objects.filter(merged_into__isnull=True)
+    weeks: dict[str, Counter[str]] = {}
+    recorded = (
+        live.annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(contacts=Count("id"), defections=Count("id", filter=Q(still_serving=False)))
+    )
+    for row in recorded:
+        counts = weeks.setdefault(row["week"].date().isoformat(), Counter())
+        counts.update(new_contacts=row["contacts"], defections=row["defections"])
+    issued = (
+        CdmRequest.objects.filter(state=CdmRequest.State.ISSUED)
+        .annotate(week=TruncWeek("issued_at"))
+        .values("week")
+        .annotate(codes=Count("id"))
+    )
+    for row in issued:
+        weeks.setdefault(row["week"].date().isoformat(), Counter())["cdm_codes"] += row["codes"]
+    metrics = ("new_contacts", "defections", "cdm_codes")
+    return {
+        "weeks": [
+            {"week": week, **{m: publishable(weeks[week][m]) for m in metrics}}
+            for week in sorted(weeks, reverse=True)
+        ],
+        "by_service_branch": [
+            {"service_branch": row["service_branch"], "cases": publishable(row["n"])}
+            for row in live.values("service_branch")
+            .annotate(n=Count("id"))
+            .order_by("service_branch")
+        ],
+        "by_status": [
+            {"status": row["status"], "cases": publishable(row["n"])}
+            for row in live.values("status").annotate(n=Count("id")).order_by("status")
+        ],
+    }

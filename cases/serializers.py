@@ -1,0 +1,306 @@
+"""Input and output shapes of the cases API, shared by the API views and the pages' forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from cases.models import (
+    Case,
+    CdmRequest,
+    ContactChannel,
+    FamilyMember,
+    Need,
+    Risk,
+    SecurityFlag,
+    ServiceBranch,
+)
+from supportdesk.vault.crypto import is_shredded
+from supportdesk.vault.normalise import normalise_phone
+
+LANGUAGES = [
+    ("my", "Burmese"),
+    ("en", "English"),
+    ("shn", "Shan"),
+    ("kac", "Kachin"),
+    ("kar", "Karen"),
+    ("cnh", "Chin"),
+    ("mnw", "Mon"),
+    ("rki", "Rakhine"),
+    ("th", "Thai"),
+    ("other", "Other"),
+]
+
+
+class ContactInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactChannel.Kind.choices)
+    value = serializers.CharField(max_length=200)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] in ContactChannel.PHONE_KINDS:
+            try:
+                normalise_phone(attrs["value"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"value": error.messages}) from None
+        return attrs
+
+
+def phone_or_blank(value: str) -> str:
+    if value:
+        try:
+            normalise_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+    return value
+
+
+class CaseFieldsInput(serializers.Serializer):
+    """What intake records; every text is bounded so nothing oversized reaches the vault."""
+
+    alias = serializers.CharField(max_length=100)
+    real_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    service_branch = serializers.ChoiceField(choices=ServiceBranch.choices)
+    rank = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    unit = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    service_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    date_left = serializers.DateField(required=False, allow_null=True)
+    still_serving = serializers.BooleanField(required=False, default=False)
+    current_area = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_method = serializers.ChoiceField(choices=Case.ContactMethod.choices)
+    needs = serializers.MultipleChoiceField(choices=Need.choices, required=False)
+    languages = serializers.MultipleChoiceField(choices=LANGUAGES, required=False)
+    medical_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("still_serving") and attrs.get("date_left"):
+            raise serializers.ValidationError(
+                {"date_left": ["Someone still serving has no date of leaving."]}
+            )
+        return attrs
+
+
+class CaseCreateInput(CaseFieldsInput):
+    team = serializers.UUIDField()
+    contacts = ContactInput(many=True, required=False, max_length=10)
+    referred_by = serializers.UUIDField(required=False, allow_null=True)
+
+
+class CaseUpdateInput(CaseFieldsInput):
+    pass
+
+
+class TeamOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+def shown(value: Any) -> Any:
+    """A shredded value is shown as such, never as an error."""
+    return str(value) if is_shredded(value) else value
+
+
+class CaseListOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    alias = serializers.SerializerMethodField()
+    team = TeamOutput()
+    status = serializers.CharField()
+    verification = serializers.CharField()
+    risk = serializers.SerializerMethodField()
+    needs = serializers.SerializerMethodField()
+    text_needs_review = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_alias(self, case: Case) -> str:
+        return str(shown(case.alias))
+
+    def get_risk(self, case: Case) -> str:
+        return Risk(case.risk).name.lower()
+
+    def get_needs(self, case: Case) -> list[str]:
+        return [row.need for row in case.need_rows.all()]
+
+
+# Every encrypted field a case detail response shows: the audit event names exactly these.
+CASE_DETAIL_FIELDS = (
+    "alias",
+    "real_name",
+    "rank",
+    "unit",
+    "service_number",
+    "date_left",
+    "current_area",
+    "languages",
+    "medical_notes",
+    "notes",
+    "contacts",
+)
+
+
+class ContactOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    value = serializers.SerializerMethodField()
+
+    def get_value(self, contact: ContactChannel) -> str:
+        return str(shown(contact.phone or contact.handle))
+
+
+class SecurityFlagOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    severity = serializers.IntegerField()
+    observed_on = serializers.DateField()
+    review_on = serializers.DateField()
+    source = serializers.SerializerMethodField()
+    resolved_at = serializers.DateTimeField()
+
+    def get_source(self, flag: SecurityFlag) -> str:
+        return str(shown(flag.source))
+
+
+class FamilyMemberOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    relation = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    location = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    age_group = serializers.CharField()
+    in_military_compound = serializers.BooleanField()
+    with_case = serializers.BooleanField()
+    flags = SecurityFlagOutput(many=True)
+
+    def get_name(self, member: FamilyMember) -> str:
+        return str(shown(member.name))
+
+    def get_location(self, member: FamilyMember) -> str:
+        return str(shown(member.location))
+
+    def get_phone(self, member: FamilyMember) -> str:
+        return str(shown(member.phone))
+
+
+FAMILY_FIELDS = ("name", "location", "phone", "flags.source")
+
+
+class CdmRequestOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    submitted_on = serializers.DateField()
+    channel = serializers.CharField()
+    code = serializers.SerializerMethodField()
+    rejection_reason = serializers.SerializerMethodField()
+    issued_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+    def get_code(self, request: CdmRequest) -> str:
+        return str(shown(request.code))
+
+    def get_rejection_reason(self, request: CdmRequest) -> str:
+        return str(shown(request.rejection_reason))
+
+
+CDM_FIELDS = ("code", "rejection_reason")
+
+
+class CaseDetailOutput(CaseListOutput):
+    real_name = serializers.SerializerMethodField()
+    service_branch = serializers.CharField()
+    rank = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    service_number = serializers.SerializerMethodField()
+    date_left = serializers.SerializerMethodField()
+    still_serving = serializers.BooleanField()
+    current_area = serializers.SerializerMethodField()
+    contact_method = serializers.CharField()
+    languages = serializers.SerializerMethodField()
+    medical_notes = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField()
+    contacts = ContactOutput(many=True)
+    on_hold = serializers.BooleanField()
+    shredded = serializers.SerializerMethodField()
+    possible_duplicates = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+
+    def _text(self, case: Case, name: str) -> Any:
+        return shown(getattr(case, name))
+
+    def get_real_name(self, case: Case) -> str:
+        return str(self._text(case, "real_name"))
+
+    def get_rank(self, case: Case) -> str:
+        return str(self._text(case, "rank"))
+
+    def get_unit(self, case: Case) -> str:
+        return str(self._text(case, "unit"))
+
+    def get_service_number(self, case: Case) -> str:
+        return str(self._text(case, "service_number"))
+
+    def get_date_left(self, case: Case) -> str | None:
+        value = self._text(case, "date_left")
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    def get_current_area(self, case: Case) -> str:
+        return str(self._text(case, "current_area"))
+
+    def get_languages(self, case: Case) -> Any:
+        return self._text(case, "languages")
+
+    def get_medical_notes(self, case: Case) -> str:
+        return str(self._text(case, "medical_notes"))
+
+    def get_notes(self, case: Case) -> str:
+        return str(self._text(case, "notes"))
+
+    def get_shredded(self, case: Case) -> bool:
+        return case.shredded_at is not None
+
+    def get_possible_duplicates(self, case: Case) -> int:
+        return int(self.context.get("possible_duplicates", 0))
+
+
+class EventOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    text = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_text(self, event: Any) -> str:
+        return str(shown(event.text))
+
+    def get_actor(self, event: Any) -> str | None:
+        return event.actor.username if event.actor else None
+
+
+class FamilyMemberInput(serializers.Serializer):
+    relation = serializers.ChoiceField(choices=FamilyMember.Relation.choices)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, validators=[phone_or_blank]
+    )
+    age_group = serializers.ChoiceField(choices=FamilyMember.AgeGroup.choices, required=False)
+    in_military_compound = serializers.BooleanField(required=False, default=False)
+    with_case = serializers.BooleanField(required=False, default=False)
+
+
+class SecurityFlagInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SecurityFlag.Kind.choices)
+    severity = serializers.ChoiceField(choices=SecurityFlag.Severity.choices)
+    observed_on = serializers.DateField()
+    review_on = serializers.DateField()
+    source = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["review_on"] < attrs["observed_on"]:
+            raise serializers.ValidationError(
+                {"review_on": ["The review date cannot be before the date it was observed."]}
+            )
+        return attrs

@@ -1,0 +1,245 @@
+"""CDM-code requests: draft -> ready (checked by a second person) -> submitted -> issued,
+rejected or withdrawn. Codes unlock support, so each is stored encrypted and may exist only once."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import uuid
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent, CdmRequest
+from cases.services.common import (
+    Conflict,
+    clean_texts,
+    coordinators_of,
+    event_add,
+    require_coordinator,
+    require_member,
+)
+from supportdesk.accounts.models import User
+from supportdesk.audit.services import audit_record, audit_record_reads
+from supportdesk.followups.models import FollowUp
+from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
+
+CDM_UNANSWERED = "cdm.unanswered"
+R = CdmRequest.State
+OPEN_STATES = (R.DRAFT, R.READY, R.SUBMITTED)
+# What the ministry needs, and nothing else: no alias, contacts, location or notes.
+EXPORT_COLUMNS = (
+    "request_id",
+    "kind",
+    "service_branch",
+    "real_name",
+    "rank",
+    "unit",
+    "service_number",
+    "date_left",
+)
+
+
+class CdmNotAllowed(Conflict):
+    pass
+
+
+def _locked(request: CdmRequest) -> CdmRequest:
+    return CdmRequest.objects.select_for_update().select_related("case__team").get(pk=request.pk)
+
+
+def _require_state(request: CdmRequest, *states: str) -> None:
+    if request.state not in states:
+        label = dict(R.choices)[request.state]
+        raise CdmNotAllowed(
+            _("This request is “%(state)s”: that step is not possible now.") % {"state": label}
+        )
+
+
+def _record(request: CdmRequest, *, actor: User, action: str, fields: Sequence[str]) -> None:
+    label = dict(R.choices)[request.state]
+    event_add(case=request.case, kind=CaseEvent.Kind.CDM, actor=actor, text=str(label))
+    audit_record(actor=actor, action=f"cdm_request.{action}", obj=request, fields=fields)
+
+
+@transaction.atomic
+def cdm_request_create(*, actor: User, case: Case, kind: str) -> CdmRequest:
+    require_member(actor, case.team)
+    if (kind == CdmRequest.Kind.PRE_CDM) != case.still_serving:
+        raise CdmNotAllowed(
+            _("A pre-CDM code is for someone still serving; a CDM code for someone who has left.")
+        )
+    if case.cdm_requests.filter(state__in=OPEN_STATES).exists():
+        raise CdmNotAllowed(_("This case already has an open CDM-code request."))
+    request = CdmRequest.objects.create(id=uuid.uuid4(), case=case, kind=kind, created_by=actor)
+    _record(request, actor=actor, action="create", fields=["kind"])
+    return request
+
+
+def missing_details(case: Case) -> list[str]:
+    """Service details the ministry needs that the case does not have yet."""
+    needed = ["real_name", "rank", "unit", "service_number"]
+    if not case.still_serving:
+        needed.append("date_left")
+    return [name for name in needed if not getattr(case, name)]
+
+
+@transaction.atomic
+def cdm_request_mark_ready(*, actor: User, request: CdmRequest) -> CdmRequest:
+    """The second person's check: identity verified and service details complete."""
+    request = _locked(request)
+    require_member(actor, request.case.team)
+    _require_state(request, R.DRAFT)
+    if request.created_by_id == actor.pk:
+        raise CdmNotAllowed(_("Someone other than the person who drafted it must check it."))
+    if request.case.verification != Case.Verification.VERIFIED:
+        raise CdmNotAllowed(_("The case must be verified before its request can be checked."))
+    missing = missing_details(request.case)
+    if missing:
+        raise CdmNotAllowed(
+            _("Service details are missing: %(fields)s.") % {"fields": ", ".join(missing)}
+        )
+    request.state, request.checked_by = R.READY, actor
+    request.save(update_fields=["state", "checked_by", "updated_at"])
+    _record(request, actor=actor, action="ready", fields=["state"])
+    return request
+
+
+def _answer_due(submitted_on: datetime.date) -> datetime.datetime:
+    days = int(getattr(settings, "CDM_ANSWER_DAYS", 14))
+    at = datetime.datetime.combine(submitted_on + datetime.timedelta(days=days), datetime.time(9))
+    return at.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@transaction.atomic
+def cdm_request_submit(
+    *, actor: User, request: CdmRequest, submitted_on: datetime.date, channel: str
+) -> CdmRequest:
+    request = _locked(request)
+    require_coordinator(actor, request.case.team)
+    _require_state(request, R.READY)
+    if request.case.verification != Case.Verification.VERIFIED:
+        raise CdmNotAllowed(_("Only a verified case's request can be submitted."))
+    request.state, request.submitted_on, request.channel = R.SUBMITTED, submitted_on, channel
+    request.save(update_fields=["state", "submitted_on", "channel", "updated_at"])
+    followup_schedule(
+        kind=CDM_UNANSWERED,
+        subject=request,
+        due_at=_answer_due(submitted_on),
+        users=coordinators_of([request.case.team]),
+    )
+    _record(request, actor=actor, action="submit", fields=["state", "submitted_on", "channel"])
+    return request
+
+
+class CodeAlreadyIssued(Conflict):
+    default_message = (
+        "This code is already recorded for another request. Check it with the ministry before "
+        "passing it on: a code must never be used twice."
+    )
+
+
+@transaction.atomic
+def cdm_request_issue(*, actor: User, request: CdmRequest, code: str) -> CdmRequest:
+    request = _locked(request)
+    require_coordinator(actor, request.case.team)
+    _require_state(request, R.SUBMITTED)
+    if CdmRequest.objects.filter_blind(code=code).exclude(pk=request.pk).exists():
+        raise CodeAlreadyIssued()
+    request.state, request.code, request.issued_at = R.ISSUED, code.strip(), timezone.now()
+    try:
+        with transaction.atomic():  # the unique index catches a race the check above missed
+            request.save()
+    except IntegrityError:
+        raise CodeAlreadyIssued() from None
+    followup_cancel(subject=request, kind=CDM_UNANSWERED)
+    _record(request, actor=actor, action="issue", fields=["state", "code"])
+    return request
+
+
+@transaction.atomic
+def cdm_request_reject(*, actor: User, request: CdmRequest, reason: str) -> CdmRequest:
+    request = _locked(request)
+    require_coordinator(actor, request.case.team)
+    _require_state(request, R.SUBMITTED)
+    request.state = R.REJECTED
+    request.rejection_reason = clean_texts({"reason": reason}).values["reason"]
+    request.save()
+    followup_cancel(subject=request, kind=CDM_UNANSWERED)
+    _record(request, actor=actor, action="reject", fields=["state", "rejection_reason"])
+    return request
+
+
+@transaction.atomic
+def cdm_request_withdraw(*, actor: User, request: CdmRequest) -> CdmRequest:
+    request = _locked(request)
+    require_member(actor, request.case.team)
+    _require_state(request, *OPEN_STATES)
+    if request.state == R.SUBMITTED:
+        require_coordinator(actor, request.case.team)
+    request.state = R.WITHDRAWN
+    request.save(update_fields=["state", "updated_at"])
+    followup_cancel(subject=request, kind=CDM_UNANSWERED)
+    _record(request, actor=actor, action="withdraw", fields=["state"])
+    return request
+
+
+def _cell(value: object) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: make such text plain."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def cdm_requests_export(*, actor: User, requests: Sequence[CdmRequest]) -> str:
+    """CSV of ready requests for the ministry, with only the fields it needs. The read of each
+    request's decrypted fields is audited as one `export.csv` event per request."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for request in requests:
+        case = request.case
+        writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    request.pk,
+                    request.kind,
+                    case.service_branch,
+                    case.real_name,
+                    case.rank,
+                    case.unit,
+                    case.service_number,
+                    case.date_left.isoformat() if case.date_left else "",
+                )
+            ]
+        )
+    audit_record_reads(
+        actor=actor,
+        action="export.csv",
+        object_type="cases.cdmrequest",
+        object_ids=[r.pk.hex for r in requests],
+        fields=EXPORT_COLUMNS[2:],
+    )
+    return out.getvalue()
+
+
+def cdm_unanswered(followup: FollowUp) -> None:
+    """Follow-up handler: a submitted request has had no answer for CDM_ANSWER_DAYS."""
+    request = (
+        CdmRequest.objects.select_related("case")
+        .filter(pk=followup.subject_pk, state=R.SUBMITTED)
+        .first()
+    )
+    if request is None:
+        return
+    followup_notify(
+        followup=followup,
+        text=_("%(alias)s: the CDM-code request has had no answer yet. Ask the ministry.")
+        % {"alias": request.case.alias},
+        link=f"/cases/{request.case_id}/",
+    )

@@ -1,0 +1,94 @@
+"""Pieces every case service uses: errors, timeline events, text normalisation, alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent
+from cases.rules import is_coordinator_of, is_member_of
+from supportdesk.accounts.models import Team, User
+from supportdesk.api.errors import ApplicationError, Conflict
+from supportdesk.followups.services import notify_users
+from supportdesk.vault.normalise import normalise_text
+
+
+class NotAllowed(Conflict):
+    default_message = "Only a coordinator of this case's team can do that."
+
+
+class NotOnTeam(ApplicationError):
+    status_code = 404
+    default_message = "Not found."
+
+
+def require_member(actor: User, team: Team) -> None:
+    if not is_member_of(actor, team):
+        raise NotOnTeam()
+
+
+def require_coordinator(actor: User, team: Team, message: str | None = None) -> None:
+    require_member(actor, team)
+    if not is_coordinator_of(actor, team):
+        raise NotAllowed(message)
+
+
+def event_add(
+    *,
+    case: Case,
+    kind: str,
+    actor: User | None,
+    text: str = "",
+    from_status: str = "",
+    to_status: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, text=text, from_status=from_status, to_status=to_status
+    )
+
+
+@dataclass
+class CleanText:
+    """Burmese-aware text fields, noting whether any needs a person to check its encoding."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    needs_review: bool = False
+
+    def add(self, name: str, raw: str) -> str:
+        normalised = normalise_text(raw or "")
+        self.values[name] = normalised.value
+        self.needs_review = self.needs_review or normalised.needs_review
+        return normalised.value
+
+
+def clean_texts(values: dict[str, str]) -> CleanText:
+    cleaned = CleanText()
+    for name, raw in values.items():
+        cleaned.add(name, raw)
+    return cleaned
+
+
+def coordinators_of(teams: Iterable[Team]) -> QuerySet[User]:
+    return User.objects.filter(
+        role=User.Role.COORDINATOR, is_active=True, memberships__team__in=list(teams)
+    ).distinct()
+
+
+def case_link(case: Case) -> str:
+    return reverse("cases:detail", kwargs={"case_id": case.pk})
+
+
+def coordinators_notify(
+    *, case: Case, kind: str, text: str, dedupe_key: str | None = None, link: str | None = None
+) -> None:
+    """Tell the case team's coordinators. Texts name a case by its alias, nothing more."""
+    notify_users(
+        users=coordinators_of([case.team]),
+        kind=kind,
+        text=text,
+        link=case_link(case) if link is None else link,
+        dedupe_key=dedupe_key,
+    )

@@ -1,0 +1,270 @@
+"""Intake: recording a new case, editing it, and catching the same person recorded twice."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent, CaseNeed, ContactChannel, DuplicateFlag, SecurityFlag
+from cases.rules import risk_for
+from cases.services.common import (
+    Conflict,
+    clean_texts,
+    coordinators_notify,
+    coordinators_of,
+    event_add,
+    require_coordinator,
+    require_member,
+)
+from supportdesk.accounts.models import Team, User
+from supportdesk.audit.services import audit_record
+from supportdesk.followups.services import notify_users
+from supportdesk.vault.normalise import normalise_handle, normalise_phone
+
+# Free-text and identifying fields of a case, all encrypted; Burmese text is normalised first.
+TEXT_FIELDS = (
+    "alias",
+    "real_name",
+    "rank",
+    "unit",
+    "service_number",
+    "current_area",
+    "medical_notes",
+    "notes",
+)
+PLAIN_FIELDS = ("service_branch", "contact_method", "still_serving")
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    kind: str
+    value: str
+
+
+def contact_build(*, case: Case, contact: ContactInput) -> ContactChannel:
+    """Phones become E.164 (a bad number raises ValidationError); handles lose @ and case."""
+    channel = ContactChannel(id=uuid.uuid4(), case=case, kind=contact.kind)
+    if contact.kind in ContactChannel.PHONE_KINDS:
+        channel.phone = normalise_phone(contact.value)
+    else:
+        channel.handle = normalise_handle(contact.value)
+    return channel
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    team: Team,
+    alias: str,
+    service_branch: str,
+    contact_method: str,
+    contacts: Sequence[ContactInput] = (),
+    needs: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    date_left: datetime.date | None = None,
+    still_serving: bool = False,
+    referred_by: Case | None = None,
+    **texts: str,
+) -> Case:
+    require_member(actor, team)
+    unknown = set(texts) - set(TEXT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown case fields: {sorted(unknown)}")
+    cleaned = clean_texts({"alias": alias, **texts})
+    case = Case(
+        id=uuid.uuid4(),
+        team=team,
+        service_branch=service_branch,
+        contact_method=contact_method,
+        date_left=date_left,
+        still_serving=still_serving,
+        referred_by=referred_by,
+        languages=sorted(set(languages)),
+        text_needs_review=cleaned.needs_review,
+        created_by=actor,
+        risk=risk_for(status=Case.Status.NEW, open_flags=()),
+        **cleaned.values,
+    )
+    case.save()
+    CaseNeed.objects.bulk_create(CaseNeed(case=case, need=need) for need in sorted(set(needs)))
+    channels = [contact_build(case=case, contact=contact) for contact in contacts]
+    ContactChannel.objects.bulk_create(channels)
+    event_add(case=case, kind=CaseEvent.Kind.CREATED, actor=actor)
+    filled = [name for name in cleaned.values if cleaned.values[name]]
+    audit_record(
+        actor=actor,
+        action="case.create",
+        obj=case,
+        fields=filled + (["contacts"] if channels else []),
+    )
+    duplicates_detect(case=case, channels=channels)
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    actor: User,
+    case: Case,
+    needs: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+    date_left: datetime.date | object | None = ...,
+    **changes: object,
+) -> Case:
+    """Change what was recorded at intake. Status, team and verification have their own services."""
+    require_member(actor, case.team)
+    case = Case.objects.select_for_update().get(pk=case.pk)  # two volunteers may edit at once
+    changed: list[str] = []
+    texts = {name: str(value) for name, value in changes.items() if name in TEXT_FIELDS}
+    cleaned = clean_texts(texts)
+    for name, value in cleaned.values.items():
+        setattr(case, name, value)
+        changed.append(name)
+    for name in PLAIN_FIELDS:
+        if name in changes:
+            setattr(case, name, changes[name])
+            changed.append(name)
+    if date_left is not ...:
+        case.date_left = date_left
+        changed.append("date_left")
+    if languages is not None:
+        case.languages = sorted(set(languages))
+        changed.append("languages")
+    case.text_needs_review = case.text_needs_review or cleaned.needs_review
+    case.save()
+    if needs is not None:
+        case.need_rows.all().delete()
+        CaseNeed.objects.bulk_create(CaseNeed(case=case, need=need) for need in sorted(set(needs)))
+        changed.append("needs")
+    audit_record(actor=actor, action="case.update", obj=case, fields=changed)
+    return case
+
+
+@transaction.atomic
+def case_contact_add(*, actor: User, case: Case, contact: ContactInput) -> ContactChannel:
+    require_member(actor, case.team)
+    channel = contact_build(case=case, contact=contact)
+    channel.save()
+    audit_record(actor=actor, action="case.contact_add", obj=case, fields=["contacts"])
+    duplicates_detect(case=case, channels=[channel])
+    return channel
+
+
+# --- Duplicates -------------------------------------------------------------------------------
+
+
+def _matches(channel: ContactChannel) -> Iterable[tuple[uuid.UUID, str]]:
+    lookups = [
+        ("phone", "phone_index", channel.phone_index),
+        ("handle", "handle_index", channel.handle_index),
+    ]
+    for matched_on, column, digest in lookups:
+        if digest:
+            others = (
+                ContactChannel.objects.filter(**{column: digest}, case__shredded_at__isnull=True)
+                .exclude(case_id=channel.case_id)
+                .values_list("case_id", flat=True)
+            )
+            for other_id in others:
+                yield other_id, matched_on
+
+
+def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list[DuplicateFlag]:
+    """Flag every other case sharing a phone or handle with `case` (blind indexes only), and tell
+    the coordinators of both teams. A volunteer learns only that a check is pending."""
+    flags = []
+    for channel in channels:
+        for other_id, matched_on in _matches(channel):
+            flag, created = DuplicateFlag.objects.get_or_create(
+                case=case, other_id=other_id, defaults={"matched_on": matched_on}
+            )
+            if created:
+                flags.append(flag)
+    if flags:
+        event_add(case=case, kind=CaseEvent.Kind.DUPLICATE, actor=None)
+        teams = {case.team_id} | {flag.other.team_id for flag in flags}
+        notify_users(
+            users=coordinators_of(Team.objects.filter(pk__in=teams)),
+            kind="case.duplicate",
+            text=_("A new case may be the same person as an existing one: please check."),
+            link="/cases/duplicates/",
+            dedupe_key=f"duplicate:{case.pk}",
+        )
+    return flags
+
+
+class DuplicateResolved(Conflict):
+    default_message = "This possible duplicate has already been decided."
+
+
+@transaction.atomic
+def duplicate_resolve(*, actor: User, flag: DuplicateFlag, same_person: bool) -> DuplicateFlag:
+    """A coordinator decides. The same person: the newer case is merged into the older one (its
+    contacts, family, timeline and requests move there) and closed. Otherwise the flag is closed."""
+    flag = DuplicateFlag.objects.select_for_update().select_related("case", "other").get(pk=flag.pk)
+    require_coordinator(actor, flag.case.team)
+    if flag.state != DuplicateFlag.State.OPEN:
+        raise DuplicateResolved()
+    if same_person:
+        require_coordinator(
+            actor, flag.other.team, _("Merging needs a coordinator of both cases' teams.")
+        )
+        case_merge(actor=actor, source=flag.case, target=flag.other)
+    flag.state = DuplicateFlag.State.MERGED if same_person else DuplicateFlag.State.NOT_SAME
+    flag.resolved_by, flag.resolved_at = actor, timezone.now()
+    flag.save(update_fields=["state", "resolved_by", "resolved_at"])
+    audit_record(actor=actor, action="case.duplicate_resolve", obj=flag.case, fields=["state"])
+    return flag
+
+
+def case_merge(*, actor: User, source: Case, target: Case) -> None:
+    """Move `source`'s records to `target`. Each record is saved one by one: its encrypted values
+    are sealed again under the target's data key (update() could not, and is refused)."""
+    for related in ("contacts", "family", "events", "cdm_requests"):
+        for record in getattr(source, related).all():
+            record.case = target
+            record.save()
+    for flag in SecurityFlag.objects.filter(family_member__case=target):
+        flag.save()  # its key holder moved with its family member: seal it under the new key
+    existing = set(target.need_rows.values_list("need", flat=True))
+    CaseNeed.objects.bulk_create(
+        CaseNeed(case=target, need=row.need)
+        for row in source.need_rows.all()
+        if row.need not in existing
+    )
+    source = Case.objects.select_for_update().get(pk=source.pk)
+    previous = source.status
+    source.status, source.merged_into, source.closed_at = Case.Status.CLOSED, target, timezone.now()
+    source.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
+    event_add(
+        case=source,
+        kind=CaseEvent.Kind.STATUS,
+        actor=actor,
+        from_status=previous,
+        to_status=Case.Status.CLOSED,
+        text=_("Merged into another case."),
+    )
+    event_add(
+        case=target,
+        kind=CaseEvent.Kind.DUPLICATE,
+        actor=actor,
+        text=_("A duplicate case was merged into this one."),
+    )
+    audit_record(
+        actor=actor,
+        action="case.merge",
+        obj=target,
+        fields=["contacts", "family", "events", "cdm_requests"],
+    )
+    coordinators_notify(
+        case=target,
+        kind="case.merged",
+        text=_("Two cases were merged into %(alias)s.") % {"alias": target.alias},
+    )

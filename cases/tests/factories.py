@@ -1,0 +1,63 @@
+import uuid
+
+import factory
+
+from cases.models import Case, CdmRequest, ContactChannel, FamilyMember, SecurityFlag, ServiceBranch
+from supportdesk.accounts.tests.factories import TeamFactory
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    id = factory.LazyFunction(uuid.uuid4)
+    team = factory.SubFactory(TeamFactory)
+    alias = factory.Sequence(lambda n: f"Special {n:03d}")
+    real_name = "Ko Aung"
+    service_branch = ServiceBranch.ARMY
+    rank = "Corporal"
+    unit = "LIB 101"
+    service_number = factory.Sequence(lambda n: f"SN-{n:06d}")
+    contact_method = Case.ContactMethod.MESSAGING_APP
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactChannel
+
+    id = factory.LazyFunction(uuid.uuid4)
+    case = factory.SubFactory(CaseFactory)
+    kind = ContactChannel.Kind.PHONE
+    phone = "+959420123456"
+
+
+class FamilyMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FamilyMember
+
+    id = factory.LazyFunction(uuid.uuid4)
+    case = factory.SubFactory(CaseFactory)
+    relation = FamilyMember.Relation.SPOUSE
+    name = "Ma Hla"
+    location = "Mandalay"
+
+
+class SecurityFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SecurityFlag
+
+    id = factory.LazyFunction(uuid.uuid4)
+    family_member = factory.SubFactory(FamilyMemberFactory)
+    kind = SecurityFlag.Kind.CONTACTED
+    severity = SecurityFlag.Severity.MEDIUM
+    observed_on = factory.Faker("date_this_year")
+    review_on = factory.Faker("date_this_year")
+
+
+class CdmRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CdmRequest
+
+    id = factory.LazyFunction(uuid.uuid4)
+    case = factory.SubFactory(CaseFactory)
+    kind = CdmRequest.Kind.CDM
