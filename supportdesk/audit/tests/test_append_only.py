@@ -4,6 +4,7 @@ seal columns)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 TABLE = AuditEvent._meta.db_table
 ROLES_SQL = Path(settings.BASE_DIR) / "deploy" / "postgres" / "roles.sql"
-TEST_ROLE = "sd_audit_app_test"
+# Roles are global to the server: one name per test process, so parallel runs never wait on each
+# other's uncommitted CREATE ROLE.
+TEST_ROLE = f"sd_audit_app_test_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
