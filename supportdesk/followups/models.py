@@ -81,7 +81,7 @@ class FollowUp(models.Model):
     @property
     def subject_pk(self) -> object:
         """The subject's primary key as its model's type (a UUID or an int)."""
-        model = self.subject_type.model_class()
+        model = ContentType.objects.get_for_id(self.subject_type_id).model_class()  # cached
         if model is None:
             return self.subject_id
         return model._meta.pk.to_python(self.subject_id)

@@ -2,16 +2,19 @@
 
 Claiming follows healthchecks' `sendalerts`: a short transaction takes a batch of due rows with
 `SELECT ... FOR UPDATE SKIP LOCKED`, counts an attempt and pushes `next_attempt_at` out by a lease,
-then commits. Each row then runs in its own transaction, which ends with a conditional UPDATE
-marking it done. So:
+then commits. The batch's handlers then run in one transaction that ends with a conditional UPDATE
+marking the rows done (one commit per batch, not per row). If a handler raises, that transaction
+rolls back, the failing row is recorded (retry with backoff, or fail and alert), and the other rows
+of the batch run again one transaction each. So:
 
 - two sweeps never take the same row (skip_locked, then the lease);
-- a worker killed mid-handler leaves its handler's writes uncommitted; the row comes back when the
-  lease runs out, and the attempt it used counts towards the bound;
-- a row cancelled while its handler runs has the handler's writes rolled back.
+- a worker killed mid-handler leaves its handlers' writes uncommitted; the rows come back when the
+  lease runs out, and the attempt they used counts towards the bound;
+- a row cancelled while its handler runs has the handler's work rolled back.
 
-No lock is held on the row while a handler runs, so a service cancelling or rescheduling a duty
-never waits for (or deadlocks with) a handler that is locking the same subject.
+No lock is held on the follow-up rows while handlers run, so a service cancelling or rescheduling
+a duty never waits for a sweep. Handlers' own locks (a case, a route leg) are held until their
+batch commits: FOLLOWUPS_BATCH_SIZE trades that time against throughput (1 = a commit per row).
 """
 
 from __future__ import annotations
@@ -72,44 +75,95 @@ def followups_sweep(
     result = SweepResult()
     while True:
         claimed = followups_claim(now=now or timezone.now(), limit=batch_size)
-        for followup_id, attempts in claimed:
-            result.add(followup_run(followup_id=followup_id, attempts=attempts, now=now))
+        for outcome in followups_run_batch(claimed=claimed, now=now):
+            result.add(outcome)
         if len(claimed) < batch_size or time.monotonic() - started > budget:
             return result
 
 
 @transaction.atomic
-def followups_claim(*, now: datetime, limit: int) -> list[tuple[int, int]]:
-    """Take up to `limit` due rows for this sweep. Returns (id, attempt number) pairs."""
+def followups_claim(*, now: datetime, limit: int) -> list[FollowUp]:
+    """Take up to `limit` due rows for this sweep, each with its attempt counted."""
     # Two sweeps (overlapping beat ticks, several workers) read the same due rows at once:
     # skip_locked hands each of them different rows, and the lease written below keeps the rows
     # from every other sweep after this commit, until this sweep has run them or has died.
     rows = list(
         FollowUp.objects.select_for_update(skip_locked=True)
         .filter(state=FollowUp.State.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", "attempts")[:limit]
+        .order_by("next_attempt_at")[:limit]
     )
     if rows:
-        FollowUp.objects.filter(pk__in=[pk for pk, _attempts in rows]).update(
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + timedelta(seconds=conf.lease_seconds()),
+        lease_until = now + timedelta(seconds=conf.lease_seconds())
+        FollowUp.objects.filter(pk__in=[row.pk for row in rows]).update(
+            attempts=F("attempts") + 1, next_attempt_at=lease_until
         )
-    return [(pk, attempts + 1) for pk, attempts in rows]
+        for row in rows:
+            row.attempts, row.next_attempt_at = row.attempts + 1, lease_until
+    return rows
 
 
-def followup_run(*, followup_id: int, attempts: int, now: datetime | None = None) -> str:
+class HandlerFailed(Exception):
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index)
+        self.index, self.error = index, error
+
+
+def followups_run_batch(*, claimed: list[FollowUp], now: datetime | None = None) -> list[str]:
+    """Run a claimed batch in one transaction; on trouble, settle each row on its own."""
+    outcomes = [
+        followup_record_failure(followup=row, error=Interrupted(), now=now or timezone.now())
+        for row in claimed
+        if row.attempts > conf.max_attempts()
+    ]
+    rows = [row for row in claimed if row.attempts <= conf.max_attempts()]
+    if not rows:
+        return outcomes
+    try:
+        _run_together(rows=rows, now=now or timezone.now())
+        return [*outcomes, *[DONE] * len(rows)]
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time: the lease brings the rows back, this attempt counted
+    except HandlerFailed as failed:
+        # Everything the batch did is rolled back. The failing row is not run again in this
+        # attempt; the others (those before it had succeeded) run once more, one by one.
+        failing = rows.pop(failed.index)
+        outcomes.append(
+            followup_record_failure(followup=failing, error=failed.error, now=now or timezone.now())
+        )
+    except Exception as error:
+        # A row cancelled or re-claimed meanwhile, or a transaction a handler broke: settle the
+        # rows one by one, each in its own transaction.
+        logger.info("followups: batch fell back to one by one (%s)", type(error).__name__)
+    return [*outcomes, *[followup_run(followup=row, now=now) for row in rows]]
+
+
+def _run_together(*, rows: list[FollowUp], now: datetime) -> None:
+    with transaction.atomic():
+        for index, row in enumerate(rows):
+            try:
+                handler_for(row.kind)(row)
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as error:
+                raise HandlerFailed(index, error) from error
+        # The lease end doubles as the batch's claim token: a row cancelled, or claimed by
+        # another sweep after this one's lease ran out, no longer matches.
+        marked = FollowUp.objects.filter(
+            pk__in=[row.pk for row in rows],
+            state=FollowUp.State.PENDING,
+            next_attempt_at=rows[0].next_attempt_at,
+        ).update(state=FollowUp.State.DONE, finished_at=now, last_error="")
+        if marked != len(rows):
+            raise Superseded
+
+
+def followup_run(*, followup: FollowUp, now: datetime | None = None) -> str:
     """Run one claimed row's handler and mark the row done, in one transaction."""
     try:
         with transaction.atomic():
-            followup = FollowUp.objects.select_related("subject_type").get(pk=followup_id)
-            if followup.state != FollowUp.State.PENDING or followup.attempts != attempts:
-                return SKIPPED
-            if attempts > conf.max_attempts():
-                raise Interrupted
             handler_for(followup.kind)(followup)
             finished = FollowUp.objects.filter(
-                pk=followup_id, state=FollowUp.State.PENDING, attempts=attempts
+                pk=followup.pk, state=FollowUp.State.PENDING, attempts=followup.attempts
             ).update(state=FollowUp.State.DONE, finished_at=now or timezone.now(), last_error="")
             if not finished:
                 raise Superseded
@@ -117,11 +171,9 @@ def followup_run(*, followup_id: int, attempts: int, now: datetime | None = None
     except Superseded:
         return SKIPPED
     except SoftTimeLimitExceeded:
-        raise  # the task is out of time: the lease brings the row back, this attempt counted
+        raise
     except Exception as error:
-        return followup_record_failure(
-            followup_id=followup_id, attempts=attempts, error=error, now=now or timezone.now()
-        )
+        return followup_record_failure(followup=followup, error=error, now=now or timezone.now())
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -131,9 +183,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 @transaction.atomic
-def followup_record_failure(
-    *, followup_id: int, attempts: int, error: BaseException, now: datetime
-) -> str:
+def followup_record_failure(*, followup: FollowUp, error: BaseException, now: datetime) -> str:
+    followup_id, attempts = followup.pk, followup.attempts
     error_name = type(error).__name__[:100]  # never the message: it may quote personal data
     rows = FollowUp.objects.filter(pk=followup_id, state=FollowUp.State.PENDING, attempts=attempts)
     if isinstance(error, TRANSIENT_ERRORS) and attempts < conf.max_attempts():
@@ -144,13 +195,12 @@ def followup_record_failure(
         return RETRIED
     if not rows.update(state=FollowUp.State.FAILED, finished_at=now, last_error=error_name):
         return SKIPPED
-    followup_alert_failed(followup_id=followup_id, error_name=error_name)
+    followup_alert_failed(followup_id=followup_id, kind=followup.kind, error_name=error_name)
     return FAILED
 
 
-def followup_alert_failed(*, followup_id: int, error_name: str) -> None:
+def followup_alert_failed(*, followup_id: int, kind: str, error_name: str) -> None:
     """Tell every active administrator, once per failed row, in the transaction that failed it."""
-    kind = FollowUp.objects.values_list("kind", flat=True).get(pk=followup_id)
     logger.error("followup %s (%s) failed for good: %s", followup_id, kind, error_name)
     notify_users(
         users=User.objects.filter(role=User.Role.ADMINISTRATOR, is_active=True),

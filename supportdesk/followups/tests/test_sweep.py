@@ -70,9 +70,12 @@ def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(
     followup = followup_schedule(kind="test.ping", subject=dossier, due_at=past())
     now = timezone.now()
 
-    assert followups_claim(now=now, limit=10) == [(followup.pk, 1)]
-    assert followups_claim(now=now + timedelta(seconds=599), limit=10) == []
-    assert followups_claim(now=now + timedelta(seconds=601), limit=10) == [(followup.pk, 2)]
+    def claim(at: datetime) -> list[tuple[int, int]]:
+        return [(row.pk, row.attempts) for row in followups_claim(now=at, limit=10)]
+
+    assert claim(now) == [(followup.pk, 1)]
+    assert claim(now + timedelta(seconds=599)) == []
+    assert claim(now + timedelta(seconds=601)) == [(followup.pk, 2)]
 
 
 def test_transient_failures_are_retried_with_backoff(
@@ -211,3 +214,29 @@ def test_the_sweep_reads_due_rows_through_the_partial_index(dossier: Dossier) ->
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "followup_pending_next" in plan
+
+
+def test_one_failing_duty_in_a_batch_does_not_hold_back_the_others(
+    register, team: Team, volunteer: User, administrator: User
+) -> None:
+    runs: list[str] = []
+
+    def handler(followup: FollowUp) -> None:
+        alias = Dossier.objects.get(pk=followup.subject_pk).alias
+        runs.append(alias)
+        followup_notify(followup=followup, text=f"Check-in missed: {alias}")
+        if alias == "bad":
+            raise KeyError(alias)
+
+    register("test.mixed", handler)
+    for alias in ["a", "b", "bad", "c", "d"]:
+        followup_schedule(
+            kind="test.mixed", subject=Dossier.objects.create(alias=alias), due_at=past(), team=team
+        )
+
+    result = followups_sweep(batch_size=10)
+
+    assert (result.done, result.failed) == (4, 1)
+    assert runs.count("bad") == 1  # a failing handler runs once per attempt
+    texts = sorted(Notification.objects.filter(user=volunteer).values_list("text", flat=True))
+    assert texts == [f"Check-in missed: {alias}" for alias in ["a", "b", "c", "d"]]
