@@ -365,8 +365,11 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
     },
     "audit-anomalies": {"task": "supportdesk.audit.tasks.audit_anomalies_check", "schedule": 60.0},
-    # Nightly, in TIME_ZONE: walks the whole chain and alerts administrators if it is broken.
-    "audit-verify": {"task": "supportdesk.audit.tasks.audit_verify", "schedule": crontab(3, 15)},
+    # Nightly at 03:15 (Celery beat's clock, UTC): walks the whole chain, alerts if it is broken.
+    "audit-verify": {
+        "task": "supportdesk.audit.tasks.audit_verify",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Vault (supportdesk.vault) ----------------------------------------------------------------
