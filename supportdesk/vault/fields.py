@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -129,10 +129,26 @@ class EncryptedMixin:
     def decode(self, raw: bytes) -> Any:
         return raw.decode("utf-8")
 
+    @cached_property
+    def _label_prefix(self) -> str:
+        return f"{self.model._meta.label_lower}|{self.name}|"
+
+    @cached_property
+    def _row_attr(self) -> str:
+        return vault_options(self.model)[1]
+
+    def _prefix(self, instance: models.Model) -> bytes:
+        """The fixed part of the associated data: `app.model|field|row uuid|`."""
+        row_id = getattr(instance, self._row_attr)
+        cached = instance.__dict__.get("_vault_row")
+        if cached is None or cached[0] != row_id:
+            cached = (row_id, row_id_of(instance).hex)
+            instance.__dict__["_vault_row"] = cached
+        return (self._label_prefix + cached[1] + "|").encode()
+
     def open(self, instance: models.Model, sealed: Sealed) -> Any:
-        plain = crypto.unseal(
-            sealed, label=instance._meta.label_lower, field=self.name, row_id=row_id_of(instance)
-        )
+        page = instance.__dict__.get("_vault_keys")
+        plain = crypto.unseal_with(sealed.blob, self._prefix(instance), page)
         return plain if plain is SHREDDED else self.decode(plain)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
@@ -143,27 +159,15 @@ class EncryptedMixin:
         if isinstance(value, Sealed):
             # Unread since loading: check it still opens for this row, and keep it if the holder
             # is unchanged. A moved record (new holder) is sealed again under the new holder's key.
-            plain = crypto.unseal(
-                value,
-                label=model_instance._meta.label_lower,
-                field=self.name,
-                row_id=row_id_of(model_instance),
+            plain = crypto.unseal_with(
+                value.blob, self._prefix(model_instance), model_instance.__dict__.get("_vault_keys")
             )
             if plain is SHREDDED or value.key_id == crypto.data_key_for_holder(*holder)[0]:
                 return value
-            return self._seal(model_instance, plain, holder)
+            return crypto.seal_with(plain, self._prefix(model_instance), holder)
         if value is SHREDDED:
             raise crypto.HolderShredded("A shredded value cannot be saved again.")
-        return self._seal(model_instance, self.encode(value), holder)
-
-    def _seal(self, instance: models.Model, plain: bytes, holder: tuple[str, uuid.UUID]) -> Sealed:
-        return crypto.seal(
-            plain,
-            label=instance._meta.label_lower,
-            field=self.name,
-            row_id=row_id_of(instance),
-            holder=holder,
-        )
+        return crypto.seal_with(self.encode(value), self._prefix(model_instance), holder)
 
     def get_db_prep_save(self, value: Any, connection: Any) -> bytes | None:
         return self.get_db_prep_value(value, connection)

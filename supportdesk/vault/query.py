@@ -85,7 +85,10 @@ class VaultQuerySet(models.QuerySet):
                         with suppress(VaultError):
                             key_ids.add(value.key_id)
         if key_ids:
-            crypto.data_keys_preload(key_ids)
+            page = crypto.data_keys_preload(key_ids)
+            for obj in self._result_cache:
+                if isinstance(obj, models.Model):
+                    obj.__dict__["_vault_keys"] = page
 
 
 class VaultManager(models.Manager.from_queryset(VaultQuerySet)):  # type: ignore[misc]
