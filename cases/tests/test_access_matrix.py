@@ -1,4 +1,4 @@
-"""Every case endpoint × every persona: in-team users act (or are told why not), everyone else
+"""Every case endpoint for every persona: in-team users act (or are told why not), everyone else
 gets 404 and changes nothing. A new endpoint without a row here fails
 `test_every_case_endpoint_has_a_row`."""
 
@@ -38,12 +38,19 @@ class Row:
 ROWS = [
     Row("case-detail", "get", "cases/{case}/", None, 200, 200),
     Row("case-detail", "patch", "cases/{case}/", {"notes": "More"}, 200, 200),
-    Row("case-transition", "post", "cases/{case}/transition/", {"to_status": "verifying"}, 200,
-        200),
+    Row(
+        "case-transition", "post", "cases/{case}/transition/", {"to_status": "verifying"}, 200, 200
+    ),
     Row("case-vouch", "post", "cases/{case}/vouch/", {}, 200, 200),
     Row("case-verify", "post", "cases/{case}/verify/", {}, 409, 409),
-    Row("case-verification-revoke", "post", "cases/{case}/verification/revoke/",
-        {"reason": "Doubts"}, 409, 200),
+    Row(
+        "case-verification-revoke",
+        "post",
+        "cases/{case}/verification/revoke/",
+        {"reason": "Doubts"},
+        409,
+        200,
+    ),
     Row("case-assign", "post", "cases/{case}/assign/", {"team": "{team}"}, 409, 200),
     Row("case-hold", "post", "cases/{case}/hold/", {"on_hold": True}, 409, 200),
     Row("case-timeline", "get", "cases/{case}/timeline/", None, 200, 200),
@@ -53,17 +60,35 @@ ROWS = [
     Row("case-cdm-requests", "get", "cases/{case}/cdm-requests/", None, 200, 200),
     Row("case-cdm-requests", "post", "cases/{case}/cdm-requests/", {"kind": "cdm"}, 409, 409),
     Row("family-member", "patch", "family/{member}/", {"location": "Elsewhere"}, 200, 200),
-    Row("family-flags", "post", "family/{member}/flags/",
-        {"kind": "threatened", "severity": 3, "observed_on": TODAY, "review_on": TODAY}, 201, 201),
+    Row(
+        "family-flags",
+        "post",
+        "family/{member}/flags/",
+        {"kind": "threatened", "severity": 3, "observed_on": TODAY, "review_on": TODAY},
+        201,
+        201,
+    ),
     Row("flag-resolve", "post", "flags/{flag}/resolve/", {}, 200, 200),
     Row("cdm-ready", "post", "cdm-requests/{request}/ready/", {}, 409, 409),
-    Row("cdm-submit", "post", "cdm-requests/{request}/submit/",
-        {"submitted_on": TODAY, "channel": "email"}, 409, 409),
+    Row(
+        "cdm-submit",
+        "post",
+        "cdm-requests/{request}/submit/",
+        {"submitted_on": TODAY, "channel": "email"},
+        409,
+        409,
+    ),
     Row("cdm-issue", "post", "cdm-requests/{request}/issue/", {"code": "X-1"}, 409, 409),
     Row("cdm-reject", "post", "cdm-requests/{request}/reject/", {"reason": "No"}, 409, 409),
     Row("cdm-withdraw", "post", "cdm-requests/{request}/withdraw/", {}, 200, 200),
-    Row("case-duplicate-resolve", "post", "cases/duplicates/{duplicate}/resolve/",
-        {"same_person": False}, 404, 200),
+    Row(
+        "case-duplicate-resolve",
+        "post",
+        "cases/duplicates/{duplicate}/resolve/",
+        {"same_person": False},
+        404,
+        200,
+    ),
 ]
 # Collections: scoped lists (tested below), not objects that could answer 404.
 COLLECTIONS = {"cases", "case-duplicates", "case-statistics", "cdm-export"}
@@ -79,8 +104,9 @@ def world(team, other_team):
         "member": member,
         "flag": SecurityFlagFactory(family_member=member),
         "request": CdmRequestFactory(case=case),
-        "duplicate": DuplicateFlag.objects.create(case=case, other=CaseFactory(team=team),
-                                                  matched_on="phone"),
+        "duplicate": DuplicateFlag.objects.create(
+            case=case, other=CaseFactory(team=team), matched_on="phone"
+        ),
     }
 
 

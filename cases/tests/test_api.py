@@ -89,8 +89,13 @@ def test_the_list_filters(volunteer, team) -> None:
     CaseNeed.objects.create(case=food, need="food")
     CaseFactory(team=team)
     api = token_client(volunteer)
-    for query in ("status=hiding", "need=food", "verification=verified", "risk=elevated",
-                  f"team={team.pk}&need=food"):
+    for query in (
+        "status=hiding",
+        "need=food",
+        "verification=verified",
+        "risk=elevated",
+        f"team={team.pk}&need=food",
+    ):
         assert [r["id"] for r in api.get(f"{CASES}?{query}").json()["results"]] == [str(food.pk)]
     assert api.get(f"{CASES}?status=flying").status_code == 400
     assert api.get(f"{CASES}?risk=9").status_code == 400
@@ -158,8 +163,9 @@ def test_a_possible_duplicate_in_another_team_is_counted_but_not_shown(
 def test_patch_updates_and_validates(volunteer, team) -> None:
     case = CaseFactory(team=team)
     api = token_client(volunteer)
-    response = api.patch(f"{CASES}{case.pk}/", {"current_area": "Near Myawaddy",
-                                                 "needs": ["shelter"]}, format="json")
+    response = api.patch(
+        f"{CASES}{case.pk}/", {"current_area": "Near Myawaddy", "needs": ["shelter"]}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["current_area"] == "Near Myawaddy"
     assert response.json()["needs"] == ["shelter"]
@@ -171,6 +177,10 @@ def test_the_schema_lists_the_case_endpoints(volunteer) -> None:
     from supportdesk.testing import verified_client
 
     schema = verified_client(volunteer).get("/api/schema/").content.decode()
-    for path in ("/api/v1/cases/", "/api/v1/cases/{case_id}/transition/",
-                 "/api/v1/family/{member_id}/flags/", "/api/v1/cdm-requests/{request_id}/issue/"):
+    for path in (
+        "/api/v1/cases/",
+        "/api/v1/cases/{case_id}/transition/",
+        "/api/v1/family/{member_id}/flags/",
+        "/api/v1/cdm-requests/{request_id}/issue/",
+    ):
         assert path in schema
