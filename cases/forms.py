@@ -1,0 +1,331 @@
+"""Forms of the case pages. Bounds match the API's serializers (cases/serializers.py), so a page
+refuses with a message per field exactly what the API refuses, before any service writes."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Case,
+    CdmRequest,
+    ContactChannel,
+    FamilyMember,
+    Need,
+    Risk,
+    SecurityFlag,
+    ServiceBranch,
+)
+from cases.services.intake import ContactInput
+from supportdesk.accounts.models import Team
+from supportdesk.vault.normalise import normalise_phone
+
+CONTACT_ROWS = 3
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The API's codes (cases.serializers.LANGUAGES), with labels translated for the pages.
+LANGUAGE_CHOICES = [
+    ("my", _("Burmese")),
+    ("en", _("English")),
+    ("shn", _("Shan")),
+    ("kac", _("Kachin")),
+    ("kar", _("Karen")),
+    ("cnh", _("Chin")),
+    ("mnw", _("Mon")),
+    ("rki", _("Rakhine")),
+    ("th", _("Thai")),
+    ("other", _("Other")),
+]
+
+
+def _blank(label: Any) -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+def _text(label: Any, max_length: int, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, max_length=max_length, required=False, **kwargs)
+
+
+def _area(label: Any, max_length: int, required: bool = False, **kwargs: Any) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 3})
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=widget, **kwargs
+    )
+
+
+def phone_checked(value: str) -> str:
+    """A phone number the vault can store, or a message saying what is wrong with it."""
+    try:
+        normalise_phone(value)
+    except ValidationError as error:
+        raise ValidationError(
+            _("This is not a phone number we can use. Write it as 09…, +95 9… or +66….")
+        ) from error
+    return value
+
+
+class CaseFieldsForm(forms.Form):
+    """What intake records and the edit page changes."""
+
+    alias = forms.CharField(
+        label=_("Alias"),
+        max_length=100,
+        help_text=_("The name this person uses with us, for example “Special 007”."),
+    )
+    real_name = _text(_("Real name (only if needed)"), 200)
+    service_branch = forms.ChoiceField(label=_("Service"), choices=ServiceBranch.choices)
+    rank = _text(_("Rank"), 100)
+    unit = _text(_("Unit"), 200)
+    service_number = _text(_("Service number"), 50)
+    still_serving = forms.BooleanField(label=_("Still serving"), required=False)
+    date_left = forms.DateField(label=_("Date left"), required=False, widget=DATE)
+    current_area = _text(
+        _("Where they are now"), 200, help_text=_("Only a township or region, never an address.")
+    )
+    contact_method = forms.ChoiceField(
+        label=_("How they contacted us"), choices=Case.ContactMethod.choices
+    )
+    needs = forms.MultipleChoiceField(
+        label=_("Needs"), choices=Need.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    medical_notes = _area(_("Medical notes"), 5000)
+    notes = _area(_("Notes"), 10000)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("still_serving") and data.get("date_left"):
+            self.add_error(
+                "date_left", _("Someone still serving has no date of leaving: leave it empty.")
+            )
+        return data
+
+    def case_values(self) -> dict[str, Any]:
+        """The service's keyword arguments for these fields."""
+        data = dict(self.cleaned_data)
+        return {name: data[name] for name in CaseFieldsForm.base_fields}
+
+    @classmethod
+    def initial_for(cls, case: Case) -> dict[str, Any]:
+        initial = {name: getattr(case, name) for name in cls.base_fields if hasattr(case, name)}
+        initial["needs"] = [row.need for row in case.need_rows.all()]
+        initial["languages"] = list(case.languages or [])
+        return initial
+
+
+class CaseCreateForm(CaseFieldsForm):
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of your teams.")},
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["team"])
+        field.queryset = teams
+        if len(teams) == 1:
+            field.initial = teams[0].pk
+            field.empty_label = None
+        for row in range(1, CONTACT_ROWS + 1):
+            self.fields[f"contact_{row}_kind"] = forms.ChoiceField(
+                label=_("Contact %(row)s: kind") % {"row": row},
+                choices=_blank("—") + list(ContactChannel.Kind.choices),
+                required=False,
+            )
+            self.fields[f"contact_{row}_value"] = forms.CharField(
+                label=_("Contact %(row)s: number or name") % {"row": row},
+                max_length=200,
+                required=False,
+            )
+        self.order_fields(["team"])
+
+    def contact_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"contact_{row}_kind"], self[f"contact_{row}_value"])
+            for row in range(1, CONTACT_ROWS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        contacts = []
+        for row in range(1, CONTACT_ROWS + 1):
+            kind, value = data.get(f"contact_{row}_kind"), data.get(f"contact_{row}_value")
+            if value and not kind:
+                self.add_error(f"contact_{row}_kind", _("Say what kind of contact this is."))
+            elif kind and not value:
+                self.add_error(f"contact_{row}_value", _("Write the number or name."))
+            elif kind and value:
+                if kind in ContactChannel.PHONE_KINDS:
+                    try:
+                        phone_checked(value)
+                    except ValidationError as error:
+                        self.add_error(f"contact_{row}_value", error)
+                        continue
+                contacts.append(ContactInput(kind=kind, value=value))
+        data["contacts"] = contacts
+        return data
+
+    def case_values(self) -> dict[str, Any]:
+        return {
+            **super().case_values(),
+            "team": self.cleaned_data["team"],
+            "contacts": self.cleaned_data["contacts"],
+        }
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_blank(_("Any")) + list(Case.Status.choices), required=False
+    )
+    risk = forms.TypedChoiceField(
+        label=_("Risk"),
+        choices=_blank(_("Any")) + list(Risk.choices),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Any")
+    )
+    verification = forms.ChoiceField(
+        label=_("Verification"),
+        choices=_blank(_("Any")) + list(Case.Verification.choices),
+        required=False,
+    )
+    need = forms.ChoiceField(
+        label=_("Need"), choices=_blank(_("Any")) + list(Need.choices), required=False
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["team"])
+        field.queryset = teams
+
+    def filters(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["team"] = data["team"].pk if data.get("team") else None
+        return {name: value or None for name, value in data.items()}
+
+
+# --- Actions on a case page -----------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    # Every status is a valid choice: the rules (cases.rules) decide, and say why, with a 409.
+    to_status = forms.ChoiceField(label=_("New status"), choices=Case.Status.choices)
+    reason = _area(_("Why (optional)"), 2000)
+
+    def __init__(self, *args: Any, moves: list[tuple[str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        if moves is not None:
+            self.fields["to_status"].widget.choices = moves
+
+
+class VouchForm(forms.Form):
+    # The view finds the case among the user's teams' verified cases, or refuses it.
+    by_case = forms.UUIDField(label=_("Who vouches"), required=False, widget=forms.Select)
+    note = _area(_("Note (optional)"), 2000)
+
+    def __init__(self, *args: Any, cases: list[Case] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer(cases or [])
+
+    def offer(self, cases: list[Case]) -> None:
+        """The verified cases shown as possible vouchers (their aliases are on the page)."""
+        self.vouchers = cases
+        choices = [("", _("I do, by my name"))] + [(case.pk, str(case.alias)) for case in cases]
+        self.fields["by_case"].widget.choices = choices
+
+
+class NoteForm(forms.Form):
+    note = _area(_("Note (optional)"), 2000)
+
+
+class ReasonForm(forms.Form):
+    reason = _area(_("Reason"), 2000, required=True)
+
+
+class TextForm(forms.Form):
+    text = _area(_("Note"), 5000, required=True)
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Move to team"),
+        queryset=Team.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of your teams.")},
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["team"])
+        field.queryset = teams
+
+
+class HoldForm(forms.Form):
+    on_hold = forms.TypedChoiceField(
+        choices=[("1", _("Hold")), ("0", _("Release"))], coerce=lambda v: v == "1"
+    )
+
+
+class FamilyMemberForm(forms.Form):
+    relation = forms.ChoiceField(label=_("Relation"), choices=FamilyMember.Relation.choices)
+    name = _text(_("Name"), 200)
+    location = _text(_("Where they live"), 200)
+    phone = _text(_("Phone"), 40, validators=[phone_checked])
+    age_group = forms.ChoiceField(
+        label=_("Age"), choices=FamilyMember.AgeGroup.choices, initial=FamilyMember.AgeGroup.UNKNOWN
+    )
+    in_military_compound = forms.BooleanField(
+        label=_("Lives in a military compound"), required=False
+    )
+    with_case = forms.BooleanField(label=_("Is with the person now"), required=False)
+
+
+class SecurityFlagForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=SecurityFlag.Kind.choices)
+    severity = forms.TypedChoiceField(
+        label=_("How serious"),
+        choices=SecurityFlag.Severity.choices,
+        coerce=int,
+        initial=SecurityFlag.Severity.MEDIUM,
+    )
+    observed_on = forms.DateField(label=_("When"), widget=DATE)
+    review_on = forms.DateField(label=_("Check again on"), widget=DATE)
+    source = _area(_("Who told us (optional)"), 2000)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        observed, review = data.get("observed_on"), data.get("review_on")
+        if observed and review and review < observed:
+            self.add_error("review_on", _("The review date cannot be before the date it happened."))
+        return data
+
+
+class CdmCreateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Which code"), choices=CdmRequest.Kind.choices)
+
+
+class CdmSubmitForm(forms.Form):
+    submitted_on = forms.DateField(label=_("Sent on"), widget=DATE)
+    channel = forms.ChoiceField(label=_("Sent by"), choices=CdmRequest.Channel.choices)
+
+
+class CdmIssueForm(forms.Form):
+    code = forms.CharField(label=_("Code received"), max_length=64)
+
+
+class DuplicateResolveForm(forms.Form):
+    same_person = forms.TypedChoiceField(
+        choices=[("1", _("Same person (merge)")), ("0", _("Not the same person"))],
+        coerce=lambda v: v == "1",
+    )

@@ -1,0 +1,168 @@
+"""The actions of a case page: each a small POST form with its own address, each calling the one
+service the API calls for it (cases/api.py). `case_action` turns refused input into a 400 and a
+broken rule into its sentence on the case page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from cases import selectors
+from cases.forms import (
+    AssignForm,
+    CdmCreateForm,
+    CdmIssueForm,
+    CdmSubmitForm,
+    FamilyMemberForm,
+    HoldForm,
+    NoteForm,
+    ReasonForm,
+    SecurityFlagForm,
+    TextForm,
+    TransitionForm,
+    VouchForm,
+)
+from cases.models import Case, CdmRequest
+from cases.services import cdm, family, lifecycle
+from cases.views.common import FormInvalid, case_action, done, valid
+
+
+def _case(request: HttpRequest, case_id: UUID) -> Case:
+    return selectors.case_get_for_user(user=request.user, case_id=case_id)
+
+
+@case_action("transition")
+def case_transition_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("transition", TransitionForm(request.POST))
+    case = lifecycle.case_transition(actor=request.user, case=_case(request, case_id), **data)
+    return done(
+        request,
+        case_id,
+        _("Status changed to “%(status)s”.") % {"status": case.get_status_display()},
+    )
+
+
+@case_action("vouch")
+def case_vouch_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    form = VouchForm(request.POST)
+    data = valid("vouch", form)
+    case, by_case = _case(request, case_id), None
+    if data["by_case"]:
+        by_case = (
+            selectors.cases_for_user(user=request.user)
+            .filter(pk=data["by_case"], shredded_at__isnull=True)
+            .first()
+        )
+        if by_case is None:
+            form.add_error("by_case", _("Choose a verified case of your teams."))
+            raise FormInvalid("vouch", form)
+    lifecycle.case_vouch(actor=request.user, case=case, by_case=by_case, note=data["note"])
+    return done(request, case_id, _("Vouched for."))
+
+
+@case_action("verify")
+def case_verify_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("verify", NoteForm(request.POST))
+    lifecycle.case_verify(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("The case is verified."))
+
+
+@case_action("revoke")
+def case_verification_revoke_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("revoke", ReasonForm(request.POST))
+    lifecycle.case_verification_revoke(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("Verification removed: the case is unverified again."))
+
+
+@case_action("assign")
+def case_assign_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    teams = selectors.teams_visible_to(request.user)
+    data = valid("assign", AssignForm(request.POST, teams=teams))
+    case = lifecycle.case_assign(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("Moved to %(team)s.") % {"team": case.team.name})
+
+
+@case_action("hold")
+def case_hold_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("hold", HoldForm(request.POST))
+    case = lifecycle.case_hold_set(actor=request.user, case=_case(request, case_id), **data)
+    if case.on_hold:
+        return done(request, case_id, _("Held: this case will not be deleted when it closes."))
+    return done(request, case_id, _("Hold released."))
+
+
+@case_action("note")
+def case_note_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("note", TextForm(request.POST))
+    lifecycle.case_note_add(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("Note added."), "timeline")
+
+
+@case_action("family")
+def family_member_add_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("family", FamilyMemberForm(request.POST))
+    family.family_member_create(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("Family member added."), "family")
+
+
+@case_action()
+def security_flag_add_view(request: HttpRequest, case_id: UUID, member_id: UUID) -> HttpResponse:
+    member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
+    if member.case_id != case_id:
+        raise Http404
+    data = valid(f"flag:{member.pk}", SecurityFlagForm(request.POST))
+    family.security_flag_add(actor=request.user, member=member, **data)
+    return done(request, case_id, _("Risk recorded. The case's risk is updated."), "family")
+
+
+@case_action()
+def security_flag_resolve_view(request: HttpRequest, case_id: UUID, flag_id: UUID) -> HttpResponse:
+    flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
+    if flag.family_member.case_id != case_id:
+        raise Http404
+    family.security_flag_resolve(actor=request.user, flag=flag)
+    return done(request, case_id, _("Marked as resolved."), "family")
+
+
+@case_action("cdm_create")
+def cdm_request_create_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("cdm_create", CdmCreateForm(request.POST))
+    cdm.cdm_request_create(actor=request.user, case=_case(request, case_id), **data)
+    return done(request, case_id, _("CDM-code request started."), "cdm")
+
+
+def _cdm_step(
+    service: Callable[..., CdmRequest],
+    message: str,
+    form_name: str = "",
+    form_class: type[Any] | None = None,
+) -> Callable[..., HttpResponse]:
+    """A step of a CDM-code request (mark ready, submit, issue, reject, withdraw)."""
+
+    @case_action(form_name)
+    def step(request: HttpRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+        cdm_request = selectors.cdm_request_get_for_user(user=request.user, request_id=request_id)
+        if cdm_request.case_id != case_id:
+            raise Http404
+        data = valid(form_name, form_class(request.POST)) if form_class else {}
+        service(actor=request.user, request=cdm_request, **data)
+        return done(request, case_id, _(message), "cdm")
+
+    return step
+
+
+READY = gettext_noop("Checked: the request is ready to send.")
+SUBMITTED = gettext_noop("Recorded as sent to the ministry.")
+ISSUED = gettext_noop("Code recorded. Pass it on safely.")
+REJECTED = gettext_noop("Recorded as rejected.")
+WITHDRAWN = gettext_noop("Request withdrawn.")
+cdm_ready_view = _cdm_step(cdm.cdm_request_mark_ready, READY)
+cdm_submit_view = _cdm_step(cdm.cdm_request_submit, SUBMITTED, "cdm_submit", CdmSubmitForm)
+cdm_issue_view = _cdm_step(cdm.cdm_request_issue, ISSUED, "cdm_issue", CdmIssueForm)
+cdm_reject_view = _cdm_step(cdm.cdm_request_reject, REJECTED, "cdm_reject", ReasonForm)
+cdm_withdraw_view = _cdm_step(cdm.cdm_request_withdraw, WITHDRAWN)

@@ -1,0 +1,231 @@
+"""What every case page shares: the case page itself (shown by the detail view, by every action
+when its input or a rule fails, and by an action's own address on GET) and `case_action`, the one
+place where broken rules become a sentence on that page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_http_methods
+
+from cases import selectors
+from cases.forms import (
+    LANGUAGE_CHOICES,
+    AssignForm,
+    CdmCreateForm,
+    CdmIssueForm,
+    CdmSubmitForm,
+    FamilyMemberForm,
+    HoldForm,
+    NoteForm,
+    ReasonForm,
+    SecurityFlagForm,
+    TextForm,
+    TransitionForm,
+    VouchForm,
+)
+from cases.models import Case, CdmRequest
+from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordinator
+from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
+from cases.services.cdm import OPEN_STATES
+from supportdesk.accounts.models import User
+from supportdesk.api.errors import ApplicationError
+from supportdesk.audit.coverage import shows_personal_data
+from supportdesk.audit.services import audit_record_list_view, audit_record_view
+
+# Every decrypted field the case page shows: its view event names exactly these.
+CASE_PAGE_FIELDS = (
+    *CASE_DETAIL_FIELDS,
+    *(f"family.{name}" for name in FAMILY_FIELDS),
+    *(f"cdm_requests.{name}" for name in CDM_FIELDS),
+    "events.text",
+)
+TIMELINE_LENGTH = 50
+VOUCHER_CHOICES = 100
+
+# Rule sentences the services raise in English by default: listed here so they are translated.
+SERVICE_SENTENCES = (
+    gettext_noop("Only a coordinator of this case's team can do that."),
+    gettext_noop("This possible duplicate has already been decided."),
+    gettext_noop("This flag is already resolved."),
+    gettext_noop(
+        "This code is already recorded for another request. Check it with the ministry before "
+        "passing it on: a code must never be used twice."
+    ),
+    gettext_noop("This cannot be done."),
+)
+
+
+class FormInvalid(Exception):
+    """An action's input was refused: the case page shows the form again with its messages."""
+
+    def __init__(self, name: str, form: forms.Form) -> None:
+        self.name, self.form = name, form
+        super().__init__(name)
+
+
+def valid(name: str, form: forms.Form) -> dict[str, Any]:
+    if not form.is_valid():
+        raise FormInvalid(name, form)
+    return dict(form.cleaned_data)
+
+
+def case_url(case_id: UUID | str, anchor: str = "") -> str:
+    url = reverse("cases:detail", kwargs={"case_id": case_id})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def done(request: HttpRequest, case_id: UUID, message: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseRedirect(case_url(case_id, anchor))
+
+
+def status_moves(case: Case, coordinator: bool) -> list[tuple[str, str]]:
+    """The moves the table allows from here, without those only a coordinator may make."""
+    labels = dict(Case.Status.choices)
+    return [
+        (status, labels[status])
+        for status in Case.Status.values
+        if status in TRANSITIONS.get(case.status, frozenset())
+        and (coordinator or not transition_needs_coordinator(status))
+    ]
+
+
+def _voucher_cases(user: User, case: Case) -> list[Case]:
+    return list(
+        selectors.cases_for_user(user=user)
+        .filter(verification=Case.Verification.VERIFIED, shredded_at__isnull=True)
+        .exclude(pk=case.pk)
+        .order_by("-created_at")[:VOUCHER_CHOICES]
+    )
+
+
+def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
+    """The small forms of the case page, only those the user can use on this case now."""
+    found: dict[str, Any] = {
+        "transition": TransitionForm(moves=status_moves(case, coordinator)),
+        "note": TextForm(),
+        "family": FamilyMemberForm(auto_id="family-%s"),
+    }
+    if case.verification == Case.Verification.UNVERIFIED:
+        found["vouch"] = VouchForm(cases=_voucher_cases(user, case))
+    if coordinator:
+        if case.verification == Case.Verification.VOUCHED:
+            found["verify"] = NoteForm(auto_id="verify-%s")
+        if case.verification != Case.Verification.UNVERIFIED:
+            found["revoke"] = ReasonForm(auto_id="revoke-%s")
+        teams = selectors.teams_visible_to(user).exclude(pk=case.team_id)
+        if teams.exists():
+            found["assign"] = AssignForm(teams=teams)
+        found["hold"] = HoldForm(initial={"on_hold": "0" if case.on_hold else "1"})
+    open_request = next((r for r in case.cdm_requests.all() if r.state in OPEN_STATES), None)
+    if open_request is None:
+        kind = CdmRequest.Kind.PRE_CDM if case.still_serving else CdmRequest.Kind.CDM
+        found["cdm_create"] = CdmCreateForm(initial={"kind": kind})
+    elif open_request.state == CdmRequest.State.READY and coordinator:
+        found["cdm_submit"] = CdmSubmitForm()
+    elif open_request.state == CdmRequest.State.SUBMITTED and coordinator:
+        found["cdm_issue"] = CdmIssueForm()
+        found["cdm_reject"] = ReasonForm(auto_id="reject-%s")
+    found["cdm_open"] = open_request
+    return found
+
+
+def case_page(
+    request: HttpRequest,
+    case_id: UUID,
+    *,
+    status: int = 200,
+    invalid: FormInvalid | None = None,
+    open_form: str = "",
+) -> HttpResponse:
+    """The case page. `invalid` puts a refused form back, with its messages, where it was."""
+    user = request.user
+    case = selectors.case_detail(user=user, case_id=case_id)
+    coordinator = is_coordinator_of(user, case.team)
+    events = list(selectors.case_timeline(user=user, case=case)[:TIMELINE_LENGTH])
+    statuses, languages = dict(Case.Status.choices), dict(LANGUAGE_CHOICES)
+    for event in events:
+        event.from_label = statuses.get(event.from_status, event.from_status)  # type: ignore[attr-defined]
+        event.to_label = statuses.get(event.to_status, event.to_status)  # type: ignore[attr-defined]
+    case_forms = _case_forms(user, case, coordinator)
+    family = list(case.family.all())
+    for member in family:
+        prefix = f"flag-{member.pk.hex[:8]}"
+        member.flag_form = SecurityFlagForm(auto_id=f"{prefix}-%s")  # type: ignore[attr-defined]
+        if invalid and invalid.name == f"flag:{member.pk}":
+            invalid.form.auto_id = f"{prefix}-%s"
+            member.flag_form = invalid.form  # type: ignore[attr-defined]
+            member.flag_form_open = True  # type: ignore[attr-defined]
+    if invalid and invalid.name in case_forms:
+        if isinstance(invalid.form, VouchForm):
+            invalid.form.offer(case_forms["vouch"].vouchers)
+        if isinstance(invalid.form, TransitionForm):
+            invalid.form.fields["to_status"].widget.choices = status_moves(case, coordinator)
+        case_forms[invalid.name] = invalid.form
+    audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
+    vouch = case_forms.get("vouch")
+    if vouch is not None:
+        # The aliases of the verified cases offered as vouchers are shown too.
+        audit_record_list_view(actor=user, objects=vouch.vouchers, fields=["alias"])
+    context = {
+        "case": case,
+        "family": family,
+        "languages": [languages.get(code, code) for code in case.languages or []],
+        "events": events,
+        "forms": case_forms,
+        "coordinator": coordinator,
+        "open_form": invalid.name if invalid else open_form,
+        "possible_duplicates": selectors.possible_duplicate_count(case=case),
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+View = Callable[..., HttpResponse]
+
+
+def refusals_shown_on(page: View, form_name: str = "") -> Callable[[View], View]:
+    """An action with its own address whose form lives on `page`. POST runs the view; refused
+    input comes back on the page with 400, a broken rule with its sentence and status (409
+    mostly), anything out of the user's scope is 404. GET shows the page with the form open.
+    `page(request, status=, invalid=, open_form=, **url_kwargs)` renders the page."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def action(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            if request.method != "POST":
+                return page(request, open_form=form_name, **kwargs)
+            try:
+                return view(request, **kwargs)
+            except FormInvalid as invalid:
+                messages.error(request, _("Nothing was saved. Please correct what is marked."))
+                return page(request, status=400, invalid=invalid, **kwargs)
+            except ApplicationError as error:
+                if error.status_code == 404:
+                    raise Http404 from None
+                messages.error(request, _(error.message))
+                return page(request, status=error.status_code, open_form=form_name, **kwargs)
+
+        return shows_personal_data(require_http_methods(["GET", "POST"])(action))
+
+    return decorate
+
+
+def _case_page_of(request: HttpRequest, *, case_id: UUID, **kwargs: Any) -> HttpResponse:
+    options = {name: kwargs[name] for name in ("status", "invalid", "open_form") if name in kwargs}
+    return case_page(request, case_id, **options)
+
+
+def case_action(form_name: str = "") -> Callable[[View], View]:
+    """An action of the case page (see `refusals_shown_on`)."""
+    return refusals_shown_on(_case_page_of, form_name)
