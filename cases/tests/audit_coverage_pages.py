@@ -1,0 +1,95 @@
+"""How to call each case page that shows personal data, and the view event it must record.
+
+Every action of the case page answers GET with the case page itself (its form open), so each
+action route is covered by a GET that must record the view of the case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases.models import Case, CdmRequest, DuplicateFlag
+from cases.tests.factories import (
+    CaseFactory,
+    CdmRequestFactory,
+    FamilyMemberFactory,
+    SecurityFlagFactory,
+)
+from supportdesk.accounts.models import Team, User
+from supportdesk.accounts.tests.factories import MembershipFactory, TeamFactory
+from supportdesk.audit.tests.coverage import ViewCoverage, register_personal_data_route
+
+
+def _member(team: Team, role: str = User.Role.VOLUNTEER) -> User:
+    return MembershipFactory(team=team, user__role=role).user
+
+
+def _viewed(case: Case) -> list[tuple[str, str, str]]:
+    return [("case.view", "cases.case", case.pk.hex)]
+
+
+@register_personal_data_route("cases:list")
+def _case_list() -> ViewCoverage:
+    case = CaseFactory()
+    return ViewCoverage(user=_member(case.team), expect=_viewed(case))
+
+
+def _case_page(name: str, extra: Callable[[Case], dict[str, Any]] | None = None) -> None:
+    """A GET of a route under /cases/<case_id>/ shows the case page."""
+
+    def setup() -> ViewCoverage:
+        case = CaseFactory()
+        kwargs = {"case_id": case.pk, **(extra(case) if extra else {})}
+        user = _member(case.team, User.Role.COORDINATOR)
+        return ViewCoverage(user=user, kwargs=kwargs, expect=_viewed(case))
+
+    register_personal_data_route(f"cases:{name}")(setup)
+
+
+for _name in (
+    "detail",
+    "edit",
+    "transition",
+    "vouch",
+    "verify",
+    "revoke",
+    "assign",
+    "hold",
+    "note",
+    "family_add",
+    "cdm_create",
+):
+    _case_page(_name)
+_case_page("flag_add", lambda case: {"member_id": FamilyMemberFactory(case=case).pk})
+_case_page(
+    "flag_resolve",
+    lambda case: {"flag_id": SecurityFlagFactory(family_member__case=case).pk},
+)
+for _step in ("ready", "submit", "issue", "reject", "withdraw"):
+    _case_page(f"cdm_{_step}", lambda case: {"request_id": CdmRequestFactory(case=case).pk})
+
+
+def _duplicate() -> tuple[User, DuplicateFlag]:
+    team = TeamFactory()
+    older, newer = CaseFactory(team=team), CaseFactory(team=team)
+    flag = DuplicateFlag.objects.create(case=newer, other=older, matched_on="phone")
+    return _member(team, User.Role.COORDINATOR), flag
+
+
+@register_personal_data_route("cases:duplicates")
+def _duplicates() -> ViewCoverage:
+    user, flag = _duplicate()
+    return ViewCoverage(user=user, expect=_viewed(flag.case) + _viewed(flag.other))
+
+
+@register_personal_data_route("cases:duplicate_resolve")
+def _duplicate_resolve() -> ViewCoverage:
+    user, flag = _duplicate()
+    return ViewCoverage(user=user, kwargs={"flag_id": flag.pk}, expect=_viewed(flag.case))
+
+
+@register_personal_data_route("cases:cdm_export")
+def _cdm_export() -> ViewCoverage:
+    request = CdmRequestFactory(state=CdmRequest.State.READY)
+    user = _member(request.case.team, User.Role.COORDINATOR)
+    return ViewCoverage(user=user, expect=[("export.csv", "cases.cdmrequest", request.pk.hex)])
