@@ -138,6 +138,11 @@ class Case(VaultModel):
     class Vault:
         key_holder = "self"
 
+    @property
+    def ref(self) -> str:
+        """A short reference that says nothing about the person: for notifications and talk."""
+        return self.pk.hex[:8].upper()
+
     class Meta:
         indexes = [
             models.Index(fields=["team", "status"], name="case_team_status"),

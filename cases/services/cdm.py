@@ -239,7 +239,7 @@ def cdm_unanswered(followup: FollowUp) -> None:
         return
     followup_notify(
         followup=followup,
-        text=_("%(alias)s: the CDM-code request has had no answer yet. Ask the ministry.")
-        % {"alias": request.case.alias},
+        text=_("Case %(ref)s: the CDM-code request has had no answer yet. Ask the ministry.")
+        % {"ref": request.case.ref},
         link=f"/cases/{request.case_id}/",
     )

@@ -84,7 +84,8 @@ def case_link(case: Case) -> str:
 def coordinators_notify(
     *, case: Case, kind: str, text: str, dedupe_key: str | None = None, link: str | None = None
 ) -> None:
-    """Tell the case team's coordinators. Texts name a case by its alias, nothing more."""
+    """Tell the case team's coordinators. Texts name a case by its reference, never by alias:
+    notifications are stored unencrypted, and even an alias links a person to a risk."""
     notify_users(
         users=coordinators_of([case.team]),
         kind=kind,

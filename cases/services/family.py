@@ -127,8 +127,8 @@ def security_flag_add(
             case=case,
             kind="family_flag.urgent",
             dedupe_key=f"flag:{flag.pk}",
-            text=_("%(alias)s: a relative was reported %(flag)s.")
-            % {"alias": case.alias, "flag": str(label).lower()},
+            text=_("Case %(ref)s: a relative was reported %(flag)s.")
+            % {"ref": case.ref, "flag": str(label).lower()},
         )
     return flag
 
@@ -198,6 +198,6 @@ def flag_review_due(followup: FollowUp) -> None:
     case = flag.family_member.case
     followup_notify(
         followup=followup,
-        text=_("%(alias)s: a family flag is due for review.") % {"alias": case.alias},
+        text=_("Case %(ref)s: a family flag is due for review.") % {"ref": case.ref},
         link=f"/cases/{case.pk}/",
     )

@@ -266,5 +266,5 @@ def case_merge(*, actor: User, source: Case, target: Case) -> None:
     coordinators_notify(
         case=target,
         kind="case.merged",
-        text=_("Two cases were merged into %(alias)s.") % {"alias": target.alias},
+        text=_("Two cases were merged into case %(ref)s.") % {"ref": target.ref},
     )

@@ -85,7 +85,7 @@ def case_transition(*, actor: User, case: Case, to_status: str, reason: str = ""
         coordinators_notify(
             case=case,
             kind="case.alarm",
-            text=_("%(alias)s: %(status)s") % {"alias": case.alias, "status": label},
+            text=_("Case %(ref)s: %(status)s") % {"ref": case.ref, "status": label},
         )
     return case
 
@@ -184,7 +184,7 @@ def case_assign(*, actor: User, case: Case, team: Team) -> Case:
         coordinators_notify(
             case=case,
             kind="case.assigned",
-            text=_("%(alias)s was moved to your team.") % {"alias": case.alias},
+            text=_("Case %(ref)s was moved to your team.") % {"ref": case.ref},
         )
     return case
 

@@ -112,12 +112,12 @@ def test_a_code_issued_twice_is_caught_in_any_spelling(volunteer, coordinator, t
 
 
 def test_an_unanswered_request_reminds_the_coordinators(volunteer, coordinator, team) -> None:
-    submitted(volunteer, coordinator, team, alias="Special 5")
+    request = submitted(volunteer, coordinator, team, alias="Special 5")
     followup = FollowUp.objects.get(kind=CDM_UNANSWERED)
     assert followup.due_at.date() == SUBMITTED_ON + datetime.timedelta(days=14)
     followups_sweep(now=followup.due_at + datetime.timedelta(minutes=1))
     notice = Notification.objects.get(kind=CDM_UNANSWERED)
-    assert notice.user == coordinator and notice.text.startswith("Special 5:")
+    assert notice.user == coordinator and notice.text.startswith(f"Case {request.case.ref}:")
 
 
 def test_reject_and_withdraw(volunteer, coordinator, team) -> None:
