@@ -225,7 +225,8 @@ def data_keys_preload(key_ids: Iterable[int]) -> PageKeys:
         else:
             page[key_id] = aead
     if missing:
-        for data_key in DataKey.objects.filter(id__in=missing):
+        fields = ("id", "holder_type", "holder_id", "kek_id", "wrapped", "shredded_at")
+        for data_key in DataKey.objects.filter(id__in=missing).only(*fields):
             page[data_key.id] = _remember(data_key)
     return page
 

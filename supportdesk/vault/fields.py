@@ -48,10 +48,19 @@ class EncryptedFieldWriteError(VaultError):
     pass
 
 
+_OPTIONS: dict[type, tuple[str, str]] = {}
+
+
 def vault_options(model: type[models.Model]) -> tuple[str, str]:
     """(key holder path, row id attribute) declared by the model's inner `Vault` class."""
-    options = getattr(model, "Vault", None)
-    return getattr(options, "key_holder", ""), getattr(options, "row_id", "pk")
+    try:
+        return _OPTIONS[model]
+    except KeyError:
+        options = getattr(model, "Vault", None)
+        found = (getattr(options, "key_holder", ""), getattr(options, "row_id", "pk"))
+        if not model._meta.apps.ready:  # models still being declared: do not cache yet
+            return found
+        return _OPTIONS.setdefault(model, found)
 
 
 def row_id_of(instance: models.Model) -> uuid.UUID:
@@ -66,8 +75,11 @@ def row_id_of(instance: models.Model) -> uuid.UUID:
 
 def holder_of(instance: models.Model) -> tuple[str, uuid.UUID]:
     """The key holder as (model label, pk), read from foreign-key ids where possible."""
-    path, _row_attr = vault_options(type(instance))
+    path, row_attr = vault_options(type(instance))
     if path == "self":
+        row_id = getattr(instance, row_attr)
+        if isinstance(row_id, uuid.UUID):
+            return instance._meta.label_lower, row_id
         return instance._meta.label_lower, row_id_of(instance)
     *hops, last = path.split(".")
     obj: Any = instance

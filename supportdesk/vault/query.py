@@ -7,14 +7,13 @@ query for the data keys a page of rows needs.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any, Self
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import Sealed, VaultError
+from supportdesk.vault.crypto import OVERHEAD, Sealed
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
@@ -72,23 +71,22 @@ class VaultQuerySet(models.QuerySet):
             self._data_keys_preload()
 
     def _data_keys_preload(self) -> None:
-        fields = encrypted_fields(self.model)
-        if not fields or not self._result_cache:
+        attnames = [f.attname for f in encrypted_fields(self.model)]
+        if not attnames or not self._result_cache:
             return
+        rows = [obj for obj in self._result_cache if isinstance(obj, models.Model)]
         key_ids = set()
-        for obj in self._result_cache:
-            if isinstance(obj, models.Model):
-                for field in fields:
-                    value = obj.__dict__.get(field.attname)
-                    if isinstance(value, Sealed):
-                        # A damaged value raises when it is read, not when its page loads.
-                        with suppress(VaultError):
-                            key_ids.add(value.key_id)
+        for obj in rows:
+            data = obj.__dict__
+            for attname in attnames:
+                value = data.get(attname)
+                if type(value) is Sealed and len(value.blob) >= OVERHEAD:
+                    # A damaged value raises when it is read, not when its page loads.
+                    key_ids.add(int.from_bytes(value.blob[1:9], "big"))
         if key_ids:
             page = crypto.data_keys_preload(key_ids)
-            for obj in self._result_cache:
-                if isinstance(obj, models.Model):
-                    obj.__dict__["_vault_keys"] = page
+            for obj in rows:
+                obj.__dict__["_vault_keys"] = page
 
 
 class VaultManager(models.Manager.from_queryset(VaultQuerySet)):  # type: ignore[misc]
