@@ -129,7 +129,15 @@ class EncryptedMixin:
         for option in ("unique", "db_index", "primary_key"):
             if kwargs.get(option):
                 raise TypeError(f"Encrypted fields cannot be {option}: use a BlindIndexField.")
+        # Left out of dumpdata and every serializers.serialize() output: a fixture or an export
+        # would otherwise hold the decrypted values.
+        kwargs["serialize"] = False
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs.pop("serialize", None)
+        return name, path, args, kwargs
 
     # --- storage ---------------------------------------------------------------------------
     def get_internal_type(self) -> str:

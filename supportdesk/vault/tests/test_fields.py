@@ -208,3 +208,13 @@ def test_values_round_trip(text: str, profile: object, photo: bytes) -> None:
     dossier = dossier_create(notes=text, profile=profile, photo=photo)
     loaded = Dossier.objects.get(pk=dossier.pk)
     assert (loaded.notes, loaded.profile, loaded.photo) == (text, profile, photo)
+
+
+def test_serializers_and_dumpdata_leave_encrypted_fields_out() -> None:
+    from django.core import serializers
+
+    dossier = Dossier.objects.get(pk=dossier_create(name="Min Aung").pk)
+    _ = dossier.name
+    out = serializers.serialize("json", [dossier])
+    assert "Min Aung" not in out
+    assert "Special 007" in out
