@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.models import FollowUp, Notification
@@ -61,3 +61,29 @@ def test_due_rows_are_processed_once_by_two_sweeps_running_at_once(
     assert FollowUp.objects.filter(state=FollowUp.State.DONE).count() == ROWS
     assert Notification.objects.filter(user=volunteer).count() == ROWS
     assert Notification.objects.filter(user=coordinator).count() == ROWS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_scheduling_the_same_duty_at_once_make_one_row() -> None:
+    dossier = Dossier.objects.create(alias="Special 007")
+    start = threading.Barrier(2)
+    ids: list[int] = []
+
+    def schedule() -> None:
+        try:
+            with transaction.atomic():
+                start.wait()
+                ids.append(followup_schedule(kind="test.once", subject=dossier, due_at=past()).pk)
+                time.sleep(0.2)  # hold the insert open while the other one tries
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=schedule) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(ids) == 2
+    assert len(set(ids)) == 1
+    assert FollowUp.objects.count() == 1
