@@ -14,7 +14,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from supportdesk.audit.models import AuditEvent, object_ref
@@ -23,6 +24,21 @@ from supportdesk.request_context import current_ip, current_request_id
 
 def _actor_id(actor: models.Model | None) -> uuid.UUID | None:
     return actor.pk if actor is not None else None
+
+
+def _event(
+    *, actor: models.Model | None, action: str, object_type: str, object_id: str, fields: list[str]
+) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=_actor_id(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        fields=fields,
+        request_id=current_request_id(),
+        ip=current_ip(),
+    )
 
 
 def audit_record(
@@ -34,16 +50,33 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event. Call inside the transaction of the change it describes."""
     object_type, object_id = object_ref(obj) if obj is not None else ("", "")
-    return AuditEvent.objects.create(
-        occurred_at=timezone.now(),
-        actor_id=_actor_id(actor),
+    event = _event(
+        actor=actor,
         action=action,
         object_type=object_type,
         object_id=object_id,
         fields=sorted(fields),
-        request_id=current_request_id(),
-        ip=current_ip(),
     )
+    event.save(force_insert=True)
+    return event
+
+
+def _save_reads(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Insert read events; with AUDIT_READ_EVENTS_ASYNC_COMMIT, without waiting for the WAL flush.
+
+    Only outside a transaction: inside one, SET LOCAL would also relax the commit of whatever
+    change the transaction makes.
+    """
+    if (
+        settings.AUDIT_READ_EVENTS_ASYNC_COMMIT
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            return AuditEvent.objects.bulk_create(events)
+    return AuditEvent.objects.bulk_create(events)
 
 
 def view_action(model: type[models.Model] | models.Model) -> str:
@@ -59,7 +92,15 @@ def audit_record_view(
     action: str | None = None,
 ) -> AuditEvent:
     """A page or API response showed decrypted `fields` of `obj` to `actor`."""
-    return audit_record(actor=actor, action=action or view_action(obj), obj=obj, fields=fields)
+    object_type, object_id = object_ref(obj)
+    event = _event(
+        actor=actor,
+        action=action or view_action(obj),
+        object_type=object_type,
+        object_id=object_id,
+        fields=sorted(fields),
+    )
+    return _save_reads([event])[0]
 
 
 def audit_record_list_view(
@@ -95,18 +136,16 @@ def audit_record_reads(
     fields: Iterable[str],
 ) -> list[AuditEvent]:
     """Reads of many objects by id (e.g. an export), in one INSERT."""
-    now, names = timezone.now(), sorted(fields)
-    request_id, ip = current_request_id(), current_ip()
-    return AuditEvent.objects.bulk_create(
-        AuditEvent(
-            occurred_at=now,
-            actor_id=_actor_id(actor),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            fields=names,
-            request_id=request_id,
-            ip=ip,
-        )
-        for object_id in object_ids
+    names = sorted(fields)
+    return _save_reads(
+        [
+            _event(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                fields=names,
+            )
+            for object_id in object_ids
+        ]
     )
