@@ -92,7 +92,8 @@ def new_dedupe_key() -> str:
 
 
 class Notification(models.Model):
-    """An alert in a user's inbox. Text names at most a case alias; details sit behind `link`."""
+    """An alert in a user's inbox, stored unencrypted: its text names a case by reference at most;
+    the details sit behind `link`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

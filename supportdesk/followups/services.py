@@ -151,9 +151,10 @@ def notify_users(
 ) -> None:
     """Put a notification in each user's inbox and email them after commit that there is news.
 
-    `text` may name a case by its alias and nothing more personal; the link leads to the details,
-    behind login. With a `dedupe_key`, a user gets at most one notification for that key, however
-    often the caller is retried.
+    Notifications are stored unencrypted: `text` names a case by its short reference (at most
+    its alias) and nothing more personal; the link leads to the details, behind login. With a
+    `dedupe_key`, a user gets at most one notification for that key, however often the caller is
+    retried.
     """
     if link and (not link.startswith("/") or link.startswith("//")):
         raise BadLink("Notification links are paths on this site.")
