@@ -67,6 +67,20 @@ def phone_checked(value: str) -> str:
     return value
 
 
+class TeamField(forms.ModelChoiceField):
+    """A team of the user's; anything else, a malformed id too, gets the same plain message."""
+
+    default_error_messages = {"invalid_choice": _("Choose one of your teams.")}
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
 class CaseFieldsForm(forms.Form):
     """What intake records and the edit page changes."""
 
@@ -122,11 +136,7 @@ class CaseFieldsForm(forms.Form):
 
 
 class CaseCreateForm(CaseFieldsForm):
-    team = forms.ModelChoiceField(
-        label=_("Team"),
-        queryset=Team.objects.none(),
-        error_messages={"invalid_choice": _("Choose one of your teams.")},
-    )
+    team = TeamField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose a team"))
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -193,7 +203,7 @@ class CaseFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    team = forms.ModelChoiceField(
+    team = TeamField(
         label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Any")
     )
     verification = forms.ChoiceField(
@@ -259,11 +269,7 @@ class TextForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    team = forms.ModelChoiceField(
-        label=_("Move to team"),
-        queryset=Team.objects.none(),
-        error_messages={"invalid_choice": _("Choose one of your teams.")},
-    )
+    team = TeamField(label=_("Move to team"), queryset=Team.objects.none())
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -283,12 +289,18 @@ class FamilyMemberForm(forms.Form):
     location = _text(_("Where they live"), 200)
     phone = _text(_("Phone"), 40, validators=[phone_checked])
     age_group = forms.ChoiceField(
-        label=_("Age"), choices=FamilyMember.AgeGroup.choices, initial=FamilyMember.AgeGroup.UNKNOWN
+        label=_("Age"),
+        choices=FamilyMember.AgeGroup.choices,
+        initial=FamilyMember.AgeGroup.UNKNOWN,
+        required=False,
     )
     in_military_compound = forms.BooleanField(
         label=_("Lives in a military compound"), required=False
     )
     with_case = forms.BooleanField(label=_("Is with the person now"), required=False)
+
+    def clean_age_group(self) -> str:
+        return self.cleaned_data["age_group"] or FamilyMember.AgeGroup.UNKNOWN
 
 
 class SecurityFlagForm(forms.Form):

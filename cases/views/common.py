@@ -167,9 +167,10 @@ def case_page(
             invalid.form.auto_id = f"{prefix}-%s"
             member.flag_form = invalid.form  # type: ignore[attr-defined]
             member.flag_form_open = True  # type: ignore[attr-defined]
-    if invalid and invalid.name in case_forms:
+    if invalid and not invalid.name.startswith("flag:"):
         if isinstance(invalid.form, VouchForm):
-            invalid.form.offer(case_forms["vouch"].vouchers)
+            offered = case_forms.get("vouch")
+            invalid.form.offer(offered.vouchers if offered is not None else [])
         if isinstance(invalid.form, TransitionForm):
             invalid.form.fields["to_status"].widget.choices = status_moves(case, coordinator)
         case_forms[invalid.name] = invalid.form
