@@ -430,3 +430,7 @@ CELERY_BEAT_SCHEDULE |= {
 }
 if ENVIRONMENT == "test":
     INSTALLED_APPS += ["supportdesk.followups.tests.retentiontest"]  # a model to retain and shred
+
+# --- Cases (cases/) ---------------------------------------------------------------------------
+# A submitted CDM-code request with no answer after this many days reminds the coordinators.
+CDM_ANSWER_DAYS = env.int("CDM_ANSWER_DAYS", default=14)

@@ -111,7 +111,7 @@ def cdm_request_mark_ready(*, actor: User, request: CdmRequest) -> CdmRequest:
 
 
 def _answer_due(submitted_on: datetime.date) -> datetime.datetime:
-    days = int(getattr(settings, "CDM_ANSWER_DAYS", 14))
+    days = settings.CDM_ANSWER_DAYS
     at = datetime.datetime.combine(submitted_on + datetime.timedelta(days=days), datetime.time(9))
     return at.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
