@@ -17,6 +17,7 @@ from cases.models import (
     SecurityFlag,
     ServiceBranch,
 )
+from supportdesk.accounts.api import TeamOutput
 from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.normalise import normalise_phone
 
@@ -90,11 +91,6 @@ class CaseCreateInput(CaseFieldsInput):
 
 class CaseUpdateInput(CaseFieldsInput):
     pass
-
-
-class TeamOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
 
 
 def shown(value: Any) -> Any:
@@ -263,7 +259,7 @@ class CaseDetailOutput(CaseListOutput):
         return int(self.context.get("possible_duplicates", 0))
 
 
-class EventOutput(serializers.Serializer):
+class CaseEventOutput(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     from_status = serializers.CharField()

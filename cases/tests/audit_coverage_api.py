@@ -47,7 +47,7 @@ def _case_route(
 def _case_list() -> ViewCoverage:
     user, team = _member()
     case = CaseFactory(team=team)
-    return ViewCoverage(user=user, api=True, expect=_viewed(case))
+    return ViewCoverage(user=user, api=True, expect=[("case.list_view", "cases.case", case.pk.hex)])
 
 
 _case_route("case-detail", method="get")

@@ -121,7 +121,9 @@ def test_a_page_of_cases_costs_the_same_queries_for_5_or_50(volunteer, team) -> 
 def test_the_list_records_which_cases_were_shown(volunteer, team) -> None:
     cases = [CaseFactory(team=team) for _ in range(3)]
     token_client(volunteer).get(CASES)
-    shown = set(AuditEvent.objects.filter(action="case.view").values_list("object_id", flat=True))
+    shown = set(
+        AuditEvent.objects.filter(action="case.list_view").values_list("object_id", flat=True)
+    )
     assert shown == {case.pk.hex for case in cases}
 
 
