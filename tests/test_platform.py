@@ -28,7 +28,7 @@ def production_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SUPPORTDESK_", "DEBUG", "SECRET_KEY", "ENV_FILE"))
+        if not key.startswith(("SUPPORTDESK_", "DEBUG", "SECRET_KEY", "ENV_FILE", "DJANGO_"))
     }
     env.update(
         SUPPORTDESK_ENV="production",
