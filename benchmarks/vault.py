@@ -179,28 +179,33 @@ def _index_model(size: int) -> type[models.Model]:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def per_op_us(fn: Callable[[], object], *, ops: int, repeats: int = 7) -> float:
-    """Best of `repeats` runs of the mean time of one call, in microseconds (the least disturbed
-    run: on a shared machine the others measure the neighbours)."""
-    gc.collect()
-    runs = []
+def interleaved_us(
+    runs: dict[str, Callable[[], object]], *, ops: int, repeats: int = 9
+) -> dict[str, float]:
+    """Mean time of one call in the best of `repeats` runs of `ops` calls, in microseconds. The
+    candidates take turns, so load from other processes on a shared machine falls on all alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
-        start = time.perf_counter_ns()
-        for _ in range(ops):
+        for name, fn in runs.items():
+            gc.collect()
+            start = time.perf_counter_ns()
+            for _ in range(ops):
+                fn()
+            best[name] = min(best[name], (time.perf_counter_ns() - start) / ops / 1000)
+    return best
+
+
+def interleaved_ms(runs: dict[str, Callable[[], object]], *, repeats: int) -> dict[str, float]:
+    """Best time of each callable, taking turns (A B C A B C ...) so that load from other
+    processes on a shared machine falls on every candidate alike; milliseconds."""
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            gc.collect()
+            start = time.perf_counter_ns()
             fn()
-        runs.append((time.perf_counter_ns() - start) / ops / 1000)
-    return min(runs)
-
-
-def timed_ms(fn: Callable[[], object], *, repeats: int) -> float:
-    """Median of `repeats` runs, in milliseconds."""
-    gc.collect()
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        fn()
-        runs.append((time.perf_counter_ns() - start) / 1e6)
-    return statistics.median(runs)
+            best[name] = min(best[name], (time.perf_counter_ns() - start) / 1e6)
+    return best
 
 
 def recreate(*models_: type[models.Model]) -> None:
@@ -256,23 +261,27 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
         instance.__dict__["name"] = value
         return field.pre_save(instance, add=False)
 
-    results = [
-        (
-            "raw AESGCM",
-            per_op_us(raw_encrypt, ops=20000),
-            per_op_us(lambda: aead.decrypt(nonce, token, ad), ops=20000),
-        ),
-        (
-            "vault field",
-            per_op_us(vault_encrypt, ops=20000),
-            per_op_us(lambda: field.open(instance, sealed), ops=20000),
-        ),
-        (
-            "django-fernet-encrypted-fields",
-            per_op_us(lambda: fernet_field.get_db_prep_value(value, connection), ops=5000),
-            per_op_us(lambda: fernet_field.from_db_value(fernet_token, None, connection), ops=5000),
-        ),
-    ]
+    encrypt = interleaved_us(
+        {
+            "raw AESGCM": raw_encrypt,
+            "vault field": vault_encrypt,
+            "django-fernet-encrypted-fields": lambda: fernet_field.get_db_prep_value(
+                value, connection
+            ),
+        },
+        ops=5000,
+    )
+    decrypt = interleaved_us(
+        {
+            "raw AESGCM": lambda: aead.decrypt(nonce, token, ad),
+            "vault field": lambda: field.open(instance, sealed.blob),
+            "django-fernet-encrypted-fields": lambda: fernet_field.from_db_value(
+                fernet_token, None, connection
+            ),
+        },
+        ops=5000,
+    )
+    results = [(name, encrypt[name], decrypt[name]) for name in encrypt]
     del rows
     return results
 
@@ -316,20 +325,23 @@ def bench_load(count: int) -> list[tuple[str, float, float]]:
         ("vault, ten rows per key holder", BenchVaultGrouped),
         ("django-fernet-encrypted-fields", BenchFernet),
     )
-    out = []
-    for label, model in shapes:
+    for _label, model in shapes:
         load_read(model)()  # warm up the connection and the key cache
-        out.append((label, timed_ms(load(model), repeats=7), timed_ms(load_read(model), repeats=7)))
-    for label, model in shapes[1:3]:
-        out.append(
-            (
-                f"{label}, cold key cache",
-                timed_ms(
-                    lambda m=model: (crypto.key_cache.clear(), list(m.objects.all())), repeats=7
-                ),
-                timed_ms(load_read(model, cold=True), repeats=7),
-            )
-        )
+    loads = interleaved_ms({label: load(model) for label, model in shapes}, repeats=9)
+    reads = interleaved_ms({label: load_read(model) for label, model in shapes}, repeats=9)
+    out = [(label, loads[label], reads[label]) for label, _model in shapes]
+    cold_loads = interleaved_ms(
+        {
+            label: lambda m=model: (crypto.key_cache.clear(), list(m.objects.all()))
+            for label, model in shapes[1:3]
+        },
+        repeats=9,
+    )
+    cold_reads = interleaved_ms(
+        {label: load_read(model, cold=True) for label, model in shapes[1:3]}, repeats=9
+    )
+    for label, _model in shapes[1:3]:
+        out.append((f"{label}, cold key cache", cold_loads[label], cold_reads[label]))
     return out
 
 
@@ -368,19 +380,36 @@ def build_index_table(size: int, rng: random.Random) -> tuple[type[models.Model]
     return model, phones
 
 
-def bench_lookup(size: int, lookups: int = 300) -> tuple[float, float, float]:
-    rng = random.Random(size)
-    start = time.perf_counter()
-    model, phones = build_index_table(size, rng)
-    build_s = time.perf_counter() - start
-    targets = [re.sub(r"^\+959", "09", p) for p in rng.sample(phones, lookups)]  # as typed
-    times = []
-    for phone in targets:
-        began = time.perf_counter_ns()
-        found = list(model.objects.filter_blind(phone=phone))
-        times.append((time.perf_counter_ns() - began) / 1e6)
-        assert found, "every looked-up phone exists"
-    return statistics.median(times), statistics.quantiles(times, n=20)[-1], build_s
+def bench_lookups(
+    sizes: tuple[int, int], lookups: int = 500
+) -> dict[int, tuple[float, float, float]]:
+    """Build both tables, then look up in turns (small, large, small, ...).
+
+    Returns (median ms, p95 ms, build seconds) per size."""
+    tables = {}
+    for size in sizes:
+        rng = random.Random(size)
+        start = time.perf_counter()
+        model, phones = build_index_table(size, rng)
+        targets = [re.sub(r"^\+959", "09", p) for p in rng.sample(phones, lookups)]  # as typed
+        tables[size] = (model, targets, time.perf_counter() - start)
+        del phones
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    for i in range(lookups):
+        for size in sizes:
+            model, targets, _build = tables[size]
+            began = time.perf_counter_ns()
+            found = list(model.objects.filter_blind(phone=targets[i]))
+            times[size].append((time.perf_counter_ns() - began) / 1e6)
+            assert found, "every looked-up phone exists"
+    return {
+        size: (
+            statistics.median(times[size]),
+            statistics.quantiles(times[size], n=20)[-1],
+            tables[size][2],
+        )
+        for size in sizes
+    }
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -395,7 +424,7 @@ def report(args: argparse.Namespace) -> str:
         f"{connection.cursor().connection.info.server_version // 10000}, "
         f"with `python -m benchmarks.vault --index-rows {args.index_rows}`.",
         "",
-        "| per-field cost (µs per call, best of 7 runs, 32-byte string) | encrypt | decrypt |",
+        "| per-field cost (µs per call, best of 9 runs, 32-byte string) | encrypt | decrypt |",
         "| --- | ---: | ---: |",
     ]
     fields = bench_fields([])
@@ -413,8 +442,8 @@ def report(args: argparse.Namespace) -> str:
     plain = load[0]
     lines += [
         "",
-        f"| loading {args.load_rows:,} rows, 5 fields (ms, median of 7) | load | load + read "
-        "every field | ratio to plaintext (load / load + read) |",
+        f"| loading {args.load_rows:,} rows, 5 fields (ms, best of 9, taking turns) | load "
+        "| load + read every field | ratio to plaintext (load / load + read) |",
         "| --- | ---: | ---: | ---: |",
     ]
     for label, only, read in load:
@@ -423,12 +452,12 @@ def report(args: argparse.Namespace) -> str:
         )
     lines += ["", "Target: ratio at most 1.3 against plaintext.", ""]
     lines += [
-        "| blind-index lookup, `filter_blind(phone=...)` | median ms | p95 ms | table built in |",
+        "| blind-index lookup, `filter_blind(phone=...)`, 500 in turns "
+        "| median ms | p95 ms | table built in |",
         "| --- | ---: | ---: | ---: |",
     ]
     medians = {}
-    for size in (args.small_rows, args.index_rows):
-        median, p95, build = bench_lookup(size)
+    for size, (median, p95, build) in bench_lookups((args.small_rows, args.index_rows)).items():
         medians[size] = median
         lines.append(f"| {size:,} rows | {median:.2f} | {p95:.2f} | {build:.0f} s |")
     ratio = medians[args.index_rows] / medians[args.small_rows]

@@ -107,8 +107,9 @@ class VaultDescriptor:
         if name not in data:
             instance.refresh_from_db(fields=[name])  # a deferred field, as Django would
         value = data[name]
-        if isinstance(value, Sealed):
-            plain = self.field.open(instance, value)
+        blob = self.field.stored(value)
+        if blob is not None:
+            plain = self.field.open(instance, blob)
             if plain is SHREDDED:
                 return SHREDDED
             data[name] = plain
@@ -124,6 +125,19 @@ class EncryptedMixin:
 
     descriptor_class = VaultDescriptor
     encrypted = True
+    # What a loaded, still unopened value looks like on an instance. Text, dates, JSON and decimals
+    # keep the bytes the database returned (no converter runs per row, so loading costs what it
+    # costs for plain columns); binary fields wrap them in Sealed, as their plaintext is bytes too.
+    stored_types: frozenset[type] = frozenset({Sealed, bytes, memoryview})
+
+    def stored(self, value: Any) -> bytes | None:
+        """The sealed bytes if `value` is a value as stored, else None (plaintext or None)."""
+        kind = type(value)
+        if kind is Sealed:
+            return value.blob
+        if kind in self.stored_types:
+            return bytes(value)
+        return None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         for option in ("unique", "db_index", "primary_key"):
@@ -161,14 +175,14 @@ class EncryptedMixin:
         """The fixed part of the associated data: `app.model|field|row uuid|`."""
         row_id = getattr(instance, self._row_attr)
         cached = instance.__dict__.get("_vault_row")
-        if cached is None or cached[0] != row_id:
+        if cached is None or (cached[0] is not row_id and cached[0] != row_id):
             cached = (row_id, row_id_of(instance).hex)
             instance.__dict__["_vault_row"] = cached
         return (self._label_prefix + cached[1] + "|").encode()
 
-    def open(self, instance: models.Model, sealed: Sealed) -> Any:
+    def open(self, instance: models.Model, blob: bytes) -> Any:
         page = instance.__dict__.get("_vault_keys")
-        plain = crypto.unseal_with(sealed.blob, self._prefix(instance), page)
+        plain = crypto.unseal_with(blob, self._prefix(instance), page)
         return plain if plain is SHREDDED else self.decode(plain)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
@@ -176,14 +190,16 @@ class EncryptedMixin:
         if value is None:
             return None
         holder = holder_of(model_instance)
-        if isinstance(value, Sealed):
+        blob = self.stored(value)
+        if blob is not None:
             # Unread since loading: check it still opens for this row, and keep it if the holder
             # is unchanged. A moved record (new holder) is sealed again under the new holder's key.
+            sealed = Sealed(blob)
             plain = crypto.unseal_with(
-                value.blob, self._prefix(model_instance), model_instance.__dict__.get("_vault_keys")
+                blob, self._prefix(model_instance), model_instance.__dict__.get("_vault_keys")
             )
-            if plain is SHREDDED or value.key_id == crypto.data_key_for_holder(*holder)[0]:
-                return value
+            if plain is SHREDDED or sealed.key_id == crypto.data_key_for_holder(*holder)[0]:
+                return sealed
             return crypto.seal_with(plain, self._prefix(model_instance), holder)
         if value is SHREDDED:
             raise crypto.HolderShredded("A shredded value cannot be saved again.")
@@ -202,11 +218,11 @@ class EncryptedMixin:
             "save()/create()/bulk_create(), never by update(), bulk_update() or raw values."
         )
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
-        return None if value is None else Sealed(bytes(value))
+    def get_db_converters(self, connection: Any) -> list:
+        return []
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, Sealed) or value is SHREDDED:
+        if self.stored(value) is not None or value is SHREDDED:
             return value
         return super().to_python(value)  # type: ignore[misc]
 
@@ -294,6 +310,14 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
 
 
 class EncryptedBinaryField(EncryptedMixin, models.BinaryField):
+    stored_types = frozenset({Sealed})
+
+    def get_db_converters(self, connection: Any) -> list:
+        return [self.from_db_value]
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
+        return None if value is None else Sealed(bytes(value))
+
     def encode(self, value: Any) -> bytes:
         return bytes(value)
 
@@ -366,7 +390,7 @@ class BlindIndexField(models.BinaryField):
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         source = model_instance._meta.get_field(self.source)
         value = model_instance.__dict__.get(source.attname)
-        if isinstance(value, Sealed) or value is SHREDDED:
+        if source.stored(value) is not None or value is SHREDDED:
             return model_instance.__dict__.get(self.attname)  # source unchanged since loading
         digest = self.compute(value)
         setattr(model_instance, self.attname, digest)

@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import OVERHEAD, Sealed
+from supportdesk.vault.crypto import OVERHEAD
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
@@ -71,18 +71,21 @@ class VaultQuerySet(models.QuerySet):
             self._data_keys_preload()
 
     def _data_keys_preload(self) -> None:
-        attnames = [f.attname for f in encrypted_fields(self.model)]
-        if not attnames or not self._result_cache:
+        fields = encrypted_fields(self.model)
+        if not fields or not self._result_cache:
             return
         rows = [obj for obj in self._result_cache if isinstance(obj, models.Model)]
         key_ids = set()
         for obj in rows:
             data = obj.__dict__
-            for attname in attnames:
-                value = data.get(attname)
-                if type(value) is Sealed and len(value.blob) >= OVERHEAD:
-                    # A damaged value raises when it is read, not when its page loads.
-                    key_ids.add(int.from_bytes(value.blob[1:9], "big"))
+            # All of a row's values are sealed under its holder's one key: the first will do (a
+            # value under another key is fetched when read).
+            for field in fields:
+                blob = field.stored(data.get(field.attname))
+                if blob is not None:
+                    if len(blob) >= OVERHEAD:  # a damaged value raises when read, not here
+                        key_ids.add(int.from_bytes(blob[1:9], "big"))
+                    break
         if key_ids:
             page = crypto.data_keys_preload(key_ids)
             for obj in rows:

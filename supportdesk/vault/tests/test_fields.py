@@ -99,11 +99,12 @@ def test_deferred_encrypted_field_loads_on_access() -> None:
     assert Dossier.objects.defer("notes").get(pk=dossier.pk).notes == "deferred"
 
 
-def test_values_gives_sealed_values_never_plaintext() -> None:
-    dossier = dossier_create(name="Min Aung")
-    row = Dossier.objects.values("name").get(pk=dossier.pk)
-    assert isinstance(row["name"], Sealed)
-    assert "Min Aung" not in repr(row)
+def test_values_gives_stored_ciphertext_never_plaintext() -> None:
+    dossier = dossier_create(name="Min Aung", photo=b"raw photo bytes")
+    row = Dossier.objects.values("name", "photo").get(pk=dossier.pk)
+    assert row["name"] == raw_column("vaulttest_dossier", "name", dossier.pk)
+    assert isinstance(row["photo"], Sealed)
+    assert "Min Aung" not in repr(row) and "raw photo" not in repr(row)
 
 
 def test_a_page_of_rows_loads_its_data_keys_in_one_query(django_assert_num_queries) -> None:
