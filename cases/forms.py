@@ -56,6 +56,12 @@ def _area(label: Any, max_length: int, required: bool = False, **kwargs: Any) ->
     )
 
 
+class PageForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # labels stand above their fields: no colon
+        super().__init__(*args, **kwargs)
+
+
 def phone_checked(value: str) -> str:
     """A phone number the vault can store, or a message saying what is wrong with it."""
     try:
@@ -81,7 +87,7 @@ class TeamField(forms.ModelChoiceField):
             ) from None
 
 
-class CaseFieldsForm(forms.Form):
+class CaseFieldsForm(PageForm):
     """What intake records and the edit page changes."""
 
     alias = forms.CharField(
@@ -147,12 +153,12 @@ class CaseCreateForm(CaseFieldsForm):
             field.empty_label = None
         for row in range(1, CONTACT_ROWS + 1):
             self.fields[f"contact_{row}_kind"] = forms.ChoiceField(
-                label=_("Contact %(row)s: kind") % {"row": row},
+                label=_("Contact %(row)s") % {"row": row},
                 choices=_blank("—") + list(ContactChannel.Kind.choices),
                 required=False,
             )
             self.fields[f"contact_{row}_value"] = forms.CharField(
-                label=_("Contact %(row)s: number or name") % {"row": row},
+                label=_("Number or name"),
                 max_length=200,
                 required=False,
             )
@@ -192,7 +198,7 @@ class CaseCreateForm(CaseFieldsForm):
         }
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(PageForm):
     status = forms.ChoiceField(
         label=_("Status"), choices=_blank(_("Any")) + list(Case.Status.choices), required=False
     )
@@ -229,7 +235,7 @@ class CaseFilterForm(forms.Form):
 # --- Actions on a case page -----------------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PageForm):
     # Every status is a valid choice: the rules (cases.rules) decide, and say why, with a 409.
     to_status = forms.ChoiceField(label=_("New status"), choices=Case.Status.choices)
     reason = _area(_("Why (optional)"), 2000)
@@ -237,10 +243,14 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, moves: list[tuple[str, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         if moves is not None:
-            self.fields["to_status"].widget.choices = moves
+            self.offer(moves)
+
+    def offer(self, moves: list[tuple[str, str]]) -> None:
+        """Show only these moves, after a blank: nobody moves a case by pressing too soon."""
+        self.fields["to_status"].widget.choices = [("", _("Choose…")), *moves]
 
 
-class VouchForm(forms.Form):
+class VouchForm(PageForm):
     # The view finds the case among the user's teams' verified cases, or refuses it.
     by_case = forms.UUIDField(label=_("Who vouches"), required=False, widget=forms.Select)
     note = _area(_("Note (optional)"), 2000)
@@ -256,19 +266,19 @@ class VouchForm(forms.Form):
         self.fields["by_case"].widget.choices = choices
 
 
-class NoteForm(forms.Form):
+class NoteForm(PageForm):
     note = _area(_("Note (optional)"), 2000)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PageForm):
     reason = _area(_("Reason"), 2000, required=True)
 
 
-class TextForm(forms.Form):
+class TextForm(PageForm):
     text = _area(_("Note"), 5000, required=True)
 
 
-class AssignForm(forms.Form):
+class AssignForm(PageForm):
     team = TeamField(label=_("Move to team"), queryset=Team.objects.none())
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
@@ -277,13 +287,13 @@ class AssignForm(forms.Form):
         field.queryset = teams
 
 
-class HoldForm(forms.Form):
+class HoldForm(PageForm):
     on_hold = forms.TypedChoiceField(
         choices=[("1", _("Hold")), ("0", _("Release"))], coerce=lambda v: v == "1"
     )
 
 
-class FamilyMemberForm(forms.Form):
+class FamilyMemberForm(PageForm):
     relation = forms.ChoiceField(label=_("Relation"), choices=FamilyMember.Relation.choices)
     name = _text(_("Name"), 200)
     location = _text(_("Where they live"), 200)
@@ -303,7 +313,7 @@ class FamilyMemberForm(forms.Form):
         return self.cleaned_data["age_group"] or FamilyMember.AgeGroup.UNKNOWN
 
 
-class SecurityFlagForm(forms.Form):
+class SecurityFlagForm(PageForm):
     kind = forms.ChoiceField(label=_("What happened"), choices=SecurityFlag.Kind.choices)
     severity = forms.TypedChoiceField(
         label=_("How serious"),
@@ -323,20 +333,20 @@ class SecurityFlagForm(forms.Form):
         return data
 
 
-class CdmCreateForm(forms.Form):
+class CdmCreateForm(PageForm):
     kind = forms.ChoiceField(label=_("Which code"), choices=CdmRequest.Kind.choices)
 
 
-class CdmSubmitForm(forms.Form):
+class CdmSubmitForm(PageForm):
     submitted_on = forms.DateField(label=_("Sent on"), widget=DATE)
     channel = forms.ChoiceField(label=_("Sent by"), choices=CdmRequest.Channel.choices)
 
 
-class CdmIssueForm(forms.Form):
+class CdmIssueForm(PageForm):
     code = forms.CharField(label=_("Code received"), max_length=64)
 
 
-class DuplicateResolveForm(forms.Form):
+class DuplicateResolveForm(PageForm):
     same_person = forms.TypedChoiceField(
         choices=[("1", _("Same person (merge)")), ("0", _("Not the same person"))],
         coerce=lambda v: v == "1",

@@ -360,3 +360,10 @@ def test_the_nav_links_cases_statistics_and_duplicates_for_coordinators(
     assert 'href="/cases/"' in volunteer_nav and 'href="/cases/statistics/"' in volunteer_nav
     assert 'href="/cases/duplicates/"' not in volunteer_nav
     assert 'href="/cases/duplicates/"' in coordinator_nav
+
+
+def test_an_empty_list_says_so(volunteer: User) -> None:
+    client = verified_client(volunteer)
+    assert "No cases in your teams yet." in client.get(LIST).content.decode()
+    filtered = client.get(LIST, {"status": "hiding"}).content.decode()
+    assert "No cases match these filters." in filtered

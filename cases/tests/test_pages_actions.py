@@ -70,8 +70,9 @@ def test_only_allowed_moves_are_offered_and_coordinator_moves_only_to_coordinato
         )
         for user in (volunteer, coordinator)
     }
-    assert set(offered["volunteer"]) == {"hiding", "in_service", "lost_contact"}
+    assert set(offered["volunteer"]) == {"", "hiding", "in_service", "lost_contact"}
     assert set(offered["coordinator"]) == {
+        "",
         "accepted",
         "declined",
         "hiding",
@@ -453,3 +454,11 @@ def test_an_outsider_gets_404_for_every_action_on_another_teams_case(
     assert CaseEvent.objects.count() == events
     case.refresh_from_db()
     assert case.status == Case.Status.NEW and case.verification == Case.Verification.VOUCHED
+
+
+def test_pressing_change_status_before_choosing_moves_nothing(volunteer: User, team: Team) -> None:
+    case = CaseFactory(team=team)
+    response = post(verified_client(volunteer), "transition", case, {"to_status": ""})
+    assert response.status_code == 400 and "This field is required." in html(response)
+    case.refresh_from_db()
+    assert case.status == Case.Status.NEW

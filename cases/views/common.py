@@ -172,7 +172,7 @@ def case_page(
             offered = case_forms.get("vouch")
             invalid.form.offer(offered.vouchers if offered is not None else [])
         if isinstance(invalid.form, TransitionForm):
-            invalid.form.fields["to_status"].widget.choices = status_moves(case, coordinator)
+            invalid.form.offer(status_moves(case, coordinator))
         case_forms[invalid.name] = invalid.form
     audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
     vouch = case_forms.get("vouch")
@@ -186,6 +186,7 @@ def case_page(
         "events": events,
         "forms": case_forms,
         "coordinator": coordinator,
+        "has_moves": bool(status_moves(case, coordinator)),
         "open_form": invalid.name if invalid else open_form,
         "possible_duplicates": selectors.possible_duplicate_count(case=case),
     }

@@ -1,0 +1,183 @@
+"""A volunteer records a case on a phone, finds it in the list, adds the wife and a threat
+against her, and sees the case's risk go up to high. Screenshots go to $SCREENSHOT_DIR when set."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from cases.models import Case, FamilyMember, Risk, SecurityFlag
+from supportdesk.accounts.models import User
+from supportdesk.testing import verified_client
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+PHONE_WIDTH = 390
+
+
+def snap(page: object, name: str) -> None:
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"case-{name}.png"), full_page=True)
+
+
+def snap_parts(page: object, name: str) -> None:
+    """A long page, one screenshot per card, to read at full size."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for number, card in enumerate(page.locator("main > .card").all()):
+            card.screenshot(path=str(Path(folder) / f"case-{name}-part{number}.png"))
+
+
+def fits_the_phone(page: object) -> None:
+    """No sideways scrolling: nothing on the page is wider than the phone."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide"
+
+
+def log_in(page: object, live_server: object, user: User) -> None:
+    """The session of a user who passed password and two-factor login (the pages' own login is
+    walked through in test_login_journey.py)."""
+    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+
+def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
+    live_server: object, phone: object, volunteer: User
+) -> None:
+    page = phone
+    log_in(page, live_server, volunteer)
+    page.goto(f"{live_server.url}/cases/")
+    assert "No cases in your teams yet." in page.content()
+    fits_the_phone(page)
+    snap(page, "1-empty-list")
+
+    page.click("a.button:has-text('New case')")
+    assert page.url.endswith("/cases/new/")
+    fits_the_phone(page)
+    snap(page, "2-intake")
+    page.fill("input[name=alias]", "Special 007")
+    page.select_option("select[name=service_branch]", "army")
+    page.fill("input[name=rank]", "Corporal")
+    page.fill("input[name=date_left]", "2021-03-14")
+    page.fill("input[name=current_area]", "Sagaing region")
+    page.select_option("select[name=contact_method]", "messaging_app")
+    page.select_option("select[name=contact_1_kind]", "phone")
+    page.fill("input[name=contact_1_value]", "12345")  # a mistyped number first
+    page.check("input[name=needs][value=food]")
+    page.check("input[name=needs][value=shelter]")
+    page.check("input[name=languages][value=my]")
+    page.click("button:has-text('Record case')")
+
+    assert "Nothing was saved" in page.content()
+    assert page.locator(".field.invalid input[name=contact_1_value]").count() == 1
+    assert not Case.objects.exists()
+    fits_the_phone(page)
+    snap(page, "3-intake-refused")
+    page.fill("input[name=contact_1_value]", "09 420 123456")
+    page.click("button:has-text('Record case')")
+
+    case = Case.objects.get()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+    assert "The case is recorded." in page.content()
+    assert page.locator("h1").inner_text() == "Special 007"
+    assert page.locator(".risk").first.inner_text() == "Risk: Low"
+    fits_the_phone(page)
+    snap(page, "4-case-page")
+
+    page.click("a:has-text('Cases')")
+    item = page.locator("li.case", has_text="Special 007")
+    assert item.count() == 1 and "Risk: Low" in item.inner_text()
+    item.click()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+
+    page.click("summary:has-text('Add a family member')")
+    page.select_option("#family-add select[name=relation]", "spouse")
+    page.fill("#family-add input[name=name]", "Ma Hla")
+    page.fill("#family-add input[name=location]", "Monywa")
+    page.fill("#family-add input[name=phone]", "09 420 555666")
+    fits_the_phone(page)
+    snap(page, "5-family-form")
+    page.click("#family-add button:has-text('Add')")
+    assert "Family member added." in page.content()
+    member = FamilyMember.objects.get(case=case)
+
+    page.click("summary:has-text('Record a risk to this person')")
+    today = datetime.date.today()
+    page.select_option(".member select[name=kind]", "threatened")
+    page.select_option(".member select[name=severity]", "3")
+    page.fill(".member input[name=observed_on]", today.isoformat())
+    page.fill(".member input[name=review_on]", (today + datetime.timedelta(days=7)).isoformat())
+    page.fill(".member textarea[name=source]", "Her sister, by phone")
+    snap(page, "6-flag-form")
+    page.click(".member button:has-text('Record risk')")
+
+    assert "Risk recorded." in page.content()
+    assert page.locator(".risk").first.inner_text() == "Risk: High"
+    assert page.locator(".flag", has_text="Threatened").count() == 1
+    assert SecurityFlag.objects.get(family_member=member).kind == SecurityFlag.Kind.THREATENED
+    case.refresh_from_db()
+    assert case.risk == Risk.HIGH
+    fits_the_phone(page)
+    snap(page, "7-risk-high")
+
+    page.click("a:has-text('Cases')")
+    assert "Risk: High" in page.locator("li.case", has_text="Special 007").inner_text()
+    fits_the_phone(page)
+    snap(page, "8-list-high")
+
+
+def test_a_coordinators_pages_fit_a_phone(
+    live_server: object, phone: object, coordinator: User, volunteer: User, team: object
+) -> None:
+    """Every form of a coordinator's case page opened, the duplicates and statistics pages:
+    nothing wider than the phone."""
+    from cases.models import CdmRequest, DuplicateFlag
+    from cases.tests.factories import CaseFactory, CdmRequestFactory, SecurityFlagFactory
+
+    case = CaseFactory(
+        team=team,
+        alias="Special 012",
+        verification=Case.Verification.VOUCHED,
+        status=Case.Status.HIDING,
+        notes="Moved twice this week; the second safe house was watched.",
+    )
+    SecurityFlagFactory(family_member__case=case, kind=SecurityFlag.Kind.DETAINED)
+    CdmRequestFactory(case=case, state=CdmRequest.State.SUBMITTED)
+    older = CaseFactory(team=team, alias="Special 003", verification=Case.Verification.VERIFIED)
+    DuplicateFlag.objects.create(case=case, other=older, matched_on="phone")
+    page = phone
+    log_in(page, live_server, coordinator)
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true; })")
+    fits_the_phone(page)
+    snap(page, "9-coordinator-case-page")
+    snap_parts(page, "9")
+
+    page.click("#transition button:has-text('Change status')")  # pressed before choosing
+    assert "Status changed" not in page.content()
+    case.refresh_from_db()
+    assert case.status == Case.Status.HIDING
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.click("summary:has-text('Verify')")
+    page.click("#verify button:has-text('Verify')")
+    assert "The case is verified." in page.content()
+
+    page.goto(f"{live_server.url}/cases/?status=hiding")
+    fits_the_phone(page)
+    snap(page, "10-filtered-list")
+    page.click("a:has-text('Duplicates')")
+    assert "Special 012" in page.content() and "Special 003" in page.content()
+    fits_the_phone(page)
+    snap(page, "11-duplicates")
+    page.click("a:has-text('Statistics')")
+    fits_the_phone(page)
+    snap(page, "12-statistics")
