@@ -349,10 +349,6 @@ AUDIT_SEAL_BATCH_SIZE = env.int("AUDIT_SEAL_BATCH_SIZE", default=1000)
 # An event sealed this long after its own time did not come from a request or task still running:
 # someone wrote it into the table afterwards. The sealer still seals it and alerts administrators.
 AUDIT_SEAL_LATE_SECONDS = env.int("AUDIT_SEAL_LATE_SECONDS", default=15 * 60)
-# Read events written outside a transaction may skip waiting for the WAL flush: ~10x cheaper, but a
-# PostgreSQL or server crash can lose the last fraction of a second of them (docs/audit.md). Events
-# of changes always commit durably with their change.
-AUDIT_READ_EVENTS_ASYNC_COMMIT = env.bool("AUDIT_READ_EVENTS_ASYNC_COMMIT", default=False)
 # Access anomalies: more than this many distinct cases read in an hour; reads outside usual hours.
 AUDIT_ANOMALY_DISTINCT_READS = env.int("AUDIT_ANOMALY_DISTINCT_READS", default=50)
 AUDIT_USUAL_HOURS_DAYS = env.int("AUDIT_USUAL_HOURS_DAYS", default=28)

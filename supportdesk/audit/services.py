@@ -14,8 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from supportdesk.audit.models import AuditEvent, object_ref
@@ -58,24 +57,6 @@ def audit_record(
         fields=sorted(fields),
     )
     return _insert([event])[0]
-
-
-def _save_reads(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Insert read events; with AUDIT_READ_EVENTS_ASYNC_COMMIT, without waiting for the WAL flush.
-
-    Only outside a transaction: inside one, SET LOCAL would also relax the commit of whatever
-    change the transaction makes.
-    """
-    if (
-        settings.AUDIT_READ_EVENTS_ASYNC_COMMIT
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    ):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            return _insert(events)
-    return _insert(events)
 
 
 _INSERTED = ("occurred_at", "actor_id", "action", "object_type", "object_id", "fields")
@@ -130,7 +111,7 @@ def audit_record_view(
         object_id=object_id,
         fields=sorted(fields),
     )
-    return _save_reads([event])[0]
+    return _insert([event])[0]
 
 
 def audit_record_list_view(
@@ -167,7 +148,7 @@ def audit_record_reads(
 ) -> list[AuditEvent]:
     """Reads of many objects by id (e.g. an export), in one INSERT."""
     names = sorted(fields)
-    return _save_reads(
+    return _insert(
         [
             _event(
                 actor=actor,

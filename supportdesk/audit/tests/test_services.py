@@ -1,22 +1,12 @@
-"""Recording reads: one event per object shown, field names only, and the async-commit option
-never relaxing the commit of a transaction that changes something."""
+"""Recording reads: one event per object shown, field names only."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
-from django.test import override_settings
 
 from supportdesk.accounts.models import Team, User
 from supportdesk.audit.models import AuditEvent
 from supportdesk.audit.services import audit_record_list_view, audit_record_view, view_action
-from supportdesk.audit.tests.helpers import is_postgresql
-
-
-def synchronous_commit() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db
@@ -37,23 +27,3 @@ def test_a_list_records_each_object_shown(volunteer: User, team: Team, other_tea
     assert [event.object_id for event in events] == [team.pk.hex, other_team.pk.hex]
     assert AuditEvent.objects.filter(action="team.view", actor_id=volunteer.pk).count() == 2
     assert audit_record_list_view(actor=volunteer, objects=[], fields=["name"]) == []
-
-
-@pytest.mark.django_db
-@override_settings(AUDIT_READ_EVENTS_ASYNC_COMMIT=True)
-def test_async_commit_never_applies_inside_a_transaction(volunteer: User, team: Team) -> None:
-    if not is_postgresql():
-        pytest.skip("PostgreSQL only")
-    with transaction.atomic():
-        audit_record_view(actor=volunteer, obj=team, fields=["name"])
-        assert synchronous_commit() == "on"
-
-
-@pytest.mark.django_db(transaction=True)
-@override_settings(AUDIT_READ_EVENTS_ASYNC_COMMIT=True)
-def test_async_commit_applies_to_the_read_event_alone(volunteer: User, team: Team) -> None:
-    if not is_postgresql():
-        pytest.skip("PostgreSQL only")
-    event = audit_record_view(actor=volunteer, obj=team, fields=["name"])
-    assert AuditEvent.objects.filter(pk=event.pk).exists()
-    assert synchronous_commit() == "on"  # SET LOCAL ended with the event's own transaction
