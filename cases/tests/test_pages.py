@@ -367,3 +367,21 @@ def test_an_empty_list_says_so(volunteer: User) -> None:
     assert "No cases in your teams yet." in client.get(LIST).content.decode()
     filtered = client.get(LIST, {"status": "hiding"}).content.decode()
     assert "No cases match these filters." in filtered
+
+
+def test_a_shredded_case_page_says_so_and_cannot_be_edited(coordinator: User, team: Team) -> None:
+    from django.utils import timezone
+
+    from cases.retention import closed_case_shred
+
+    case = CaseFactory(team=team, status=Case.Status.CLOSED, languages=["my"])
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=1))
+    assert closed_case_shred(subject_id=case.pk, cutoff=timezone.now())
+    client = verified_client(coordinator)
+    page = client.get(reverse("cases:detail", args=[case.pk]))
+    assert page.status_code == 200
+    assert (
+        "This case was shredded" in page.content.decode() and "Ko Aung" not in page.content.decode()
+    )
+    edit = client.get(reverse("cases:edit", args=[case.pk]))
+    assert edit.status_code == 302 and edit["Location"] == f"/cases/{case.pk}/"

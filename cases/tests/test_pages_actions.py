@@ -462,3 +462,40 @@ def test_pressing_change_status_before_choosing_moves_nothing(volunteer: User, t
     assert response.status_code == 400 and "This field is required." in html(response)
     case.refresh_from_db()
     assert case.status == Case.Status.NEW
+
+
+def test_the_case_page_records_its_view_and_the_vouchers_it_offers(
+    volunteer: User, team: Team
+) -> None:
+    from supportdesk.audit.models import AuditEvent
+
+    voucher = CaseFactory(team=team, verification=Case.Verification.VERIFIED)
+    case = CaseFactory(team=team)
+    verified_client(volunteer).get(reverse("cases:detail", args=[case.pk]))
+    viewed = dict(AuditEvent.objects.filter(action="case.view").values_list("object_id", "fields"))
+    assert set(viewed) == {case.pk.hex, voucher.pk.hex}
+    assert viewed[voucher.pk.hex] == ["alias"]
+    assert {"alias", "family.name", "events.text", "cdm_requests.code"} <= set(viewed[case.pk.hex])
+
+
+def test_the_case_page_costs_the_same_queries_for_1_or_5_relatives(
+    volunteer: User, team: Team
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory(team=team)
+    client = verified_client(volunteer)
+    url = reverse("cases:detail", args=[case.pk])
+    client.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    SecurityFlagFactory(family_member=FamilyMemberFactory(case=case))
+    one = queries()
+    for _ in range(4):
+        SecurityFlagFactory(family_member=FamilyMemberFactory(case=case))
+    assert queries() == one

@@ -42,6 +42,7 @@ from supportdesk.accounts.models import User
 from supportdesk.api.errors import ApplicationError
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
+from supportdesk.vault.crypto import is_shredded
 
 # Every decrypted field the case page shows: its view event names exactly these.
 CASE_PAGE_FIELDS = (
@@ -182,7 +183,11 @@ def case_page(
     context = {
         "case": case,
         "family": family,
-        "languages": [languages.get(code, code) for code in case.languages or []],
+        "languages": (
+            [str(case.languages)]
+            if is_shredded(case.languages)
+            else [languages.get(code, code) for code in case.languages or []]
+        ),
         "events": events,
         "forms": case_forms,
         "coordinator": coordinator,

@@ -74,6 +74,9 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_edit_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = selectors.case_detail(user=request.user, case_id=case_id)
+    if case.shredded_at is not None:
+        messages.error(request, _("This case was shredded: there is nothing left to edit."))
+        return redirect(case_url(case.pk))
     form = CaseFieldsForm(request.POST or None, initial=CaseFieldsForm.initial_for(case))
     if request.method == "POST":
         if form.is_valid():
