@@ -385,3 +385,20 @@ def test_a_shredded_case_page_says_so_and_cannot_be_edited(coordinator: User, te
     )
     edit = client.get(reverse("cases:edit", args=[case.pk]))
     assert edit.status_code == 302 and edit["Location"] == f"/cases/{case.pk}/"
+
+
+def test_the_pages_render_in_burmese(coordinator: User, team: Team) -> None:
+    case = CaseFactory(team=team)
+    client = verified_client(coordinator)
+    client.post(reverse("set_language"), {"language": "my", "next": "/"})
+    for url in (
+        LIST,
+        NEW,
+        reverse("cases:detail", args=[case.pk]),
+        reverse("cases:edit", args=[case.pk]),
+        reverse("cases:duplicates"),
+        reverse("cases:statistics"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="my">' in response.content.decode(), url

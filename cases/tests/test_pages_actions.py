@@ -499,3 +499,19 @@ def test_the_case_page_costs_the_same_queries_for_1_or_5_relatives(
     for _ in range(4):
         SecurityFlagFactory(family_member=FamilyMemberFactory(case=case))
     assert queries() == one
+
+
+def test_the_drafter_is_told_someone_else_checks(
+    volunteer: User, coordinator: User, team: Team
+) -> None:
+    case = CaseFactory(team=team)
+    CdmRequestFactory(case=case, created_by=volunteer)
+    url = reverse("cases:detail", args=[case.pk])
+    assert "Someone else on the team must now check" in html(verified_client(volunteer).get(url))
+    assert "Checked: ready to send" in html(verified_client(coordinator).get(url))
+
+
+def test_coordinators_find_the_export_on_the_list(volunteer: User, coordinator: User) -> None:
+    export = reverse("cases:cdm_export")
+    assert export in html(verified_client(coordinator).get(reverse("cases:list")))
+    assert export not in html(verified_client(volunteer).get(reverse("cases:list")))
