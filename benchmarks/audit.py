@@ -34,6 +34,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_audit"
@@ -106,11 +107,11 @@ def _database_create() -> None:
     """A new database each run: the chain key is new each run, and the table starts empty."""
     import psycopg
 
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/")
     if not name.startswith("sd_bench"):
         raise SystemExit(f"Refusing to drop {name}: the bench database's name starts sd_bench.")
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    admin_url = urlunsplit(url._replace(path="/postgres", query=""))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
