@@ -34,7 +34,7 @@ from cases.forms import (
     TransitionForm,
     VouchForm,
 )
-from cases.models import Case, CdmRequest
+from cases.models import Case, CaseEvent, CdmRequest, FamilyMember
 from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordinator
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.cdm import OPEN_STATES
@@ -142,6 +142,45 @@ def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
     return found
 
 
+def _timeline(user: User, case: Case) -> list[CaseEvent]:
+    events = list(selectors.case_timeline(user=user, case=case)[:TIMELINE_LENGTH])
+    labels = dict(Case.Status.choices)
+    for event in events:
+        event.from_label = labels.get(event.from_status, event.from_status)  # type: ignore[attr-defined]
+        event.to_label = labels.get(event.to_status, event.to_status)  # type: ignore[attr-defined]
+    return events
+
+
+def _family(case: Case, invalid: FormInvalid | None) -> list[FamilyMember]:
+    """The relatives, each with a form to record a risk (ids unique on the page)."""
+    family = list(case.family.all())
+    for member in family:
+        auto_id = f"flag-{member.pk.hex[:8]}-%s"
+        member.flag_form = SecurityFlagForm(auto_id=auto_id)  # type: ignore[attr-defined]
+        if invalid and invalid.name == f"flag:{member.pk}":
+            invalid.form.auto_id = auto_id
+            member.flag_form = invalid.form  # type: ignore[attr-defined]
+            member.flag_form_open = True  # type: ignore[attr-defined]
+    return family
+
+
+def _put_back(invalid: FormInvalid, case_forms: dict[str, Any], moves: list[Any]) -> None:
+    """A refused form takes the place of the blank one, offering the same choices."""
+    if isinstance(invalid.form, VouchForm):
+        offered = case_forms.get("vouch")
+        invalid.form.offer(offered.vouchers if offered is not None else [])
+    if isinstance(invalid.form, TransitionForm):
+        invalid.form.offer(moves)
+    case_forms[invalid.name] = invalid.form
+
+
+def _language_names(case: Case) -> list[str]:
+    if is_shredded(case.languages):
+        return [str(case.languages)]
+    names = dict(LANGUAGE_CHOICES)
+    return [str(names.get(code, code)) for code in case.languages or []]
+
+
 def case_page(
     request: HttpRequest,
     case_id: UUID,
@@ -154,47 +193,24 @@ def case_page(
     user = request.user
     case = selectors.case_detail(user=user, case_id=case_id)
     coordinator = is_coordinator_of(user, case.team)
-    events = list(selectors.case_timeline(user=user, case=case)[:TIMELINE_LENGTH])
-    statuses, languages = dict(Case.Status.choices), dict(LANGUAGE_CHOICES)
-    for event in events:
-        event.from_label = statuses.get(event.from_status, event.from_status)  # type: ignore[attr-defined]
-        event.to_label = statuses.get(event.to_status, event.to_status)  # type: ignore[attr-defined]
+    moves = status_moves(case, coordinator)
     case_forms = _case_forms(user, case, coordinator)
-    family = list(case.family.all())
-    for member in family:
-        prefix = f"flag-{member.pk.hex[:8]}"
-        member.flag_form = SecurityFlagForm(auto_id=f"{prefix}-%s")  # type: ignore[attr-defined]
-        if invalid and invalid.name == f"flag:{member.pk}":
-            invalid.form.auto_id = f"{prefix}-%s"
-            member.flag_form = invalid.form  # type: ignore[attr-defined]
-            member.flag_form_open = True  # type: ignore[attr-defined]
     if invalid and not invalid.name.startswith("flag:"):
-        if isinstance(invalid.form, VouchForm):
-            offered = case_forms.get("vouch")
-            invalid.form.offer(offered.vouchers if offered is not None else [])
-        if isinstance(invalid.form, TransitionForm):
-            invalid.form.offer(status_moves(case, coordinator))
-        case_forms[invalid.name] = invalid.form
-    audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
-    vouch = case_forms.get("vouch")
-    if vouch is not None:
-        # The aliases of the verified cases offered as vouchers are shown too.
-        audit_record_list_view(actor=user, objects=vouch.vouchers, fields=["alias"])
+        _put_back(invalid, case_forms, moves)
     context = {
         "case": case,
-        "family": family,
-        "languages": (
-            [str(case.languages)]
-            if is_shredded(case.languages)
-            else [languages.get(code, code) for code in case.languages or []]
-        ),
-        "events": events,
+        "family": _family(case, invalid),
+        "languages": _language_names(case),
+        "events": _timeline(user, case),
         "forms": case_forms,
         "coordinator": coordinator,
-        "has_moves": bool(status_moves(case, coordinator)),
+        "has_moves": bool(moves),
         "open_form": invalid.name if invalid else open_form,
         "possible_duplicates": selectors.possible_duplicate_count(case=case),
     }
+    audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
+    if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers
+        audit_record_list_view(actor=user, objects=case_forms["vouch"].vouchers, fields=["alias"])
     return render(request, "cases/detail.html", context, status=status)
 
 
