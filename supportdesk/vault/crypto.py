@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -132,14 +132,15 @@ class _KeyCache:
     def put_key(self, key_id: int, aead: AESGCM | None) -> None:
         self._put(self._by_id, key_id, aead)
 
-    def holder(self, holder: tuple[str, uuid.UUID]) -> int | None:
+    def holder(self, holder: tuple[str, uuid.UUID]) -> tuple[int, AESGCM | None] | None:
+        """(key id, AESGCM or None once shredded) of the holder, or None when not cached."""
         entry = self._by_holder.get(holder)
         if entry is None or entry[0] < time.monotonic():
             return None
         return entry[1]
 
-    def put_holder(self, holder: tuple[str, uuid.UUID], key_id: int) -> None:
-        self._put(self._by_holder, holder, key_id)
+    def put_holder(self, holder: tuple[str, uuid.UUID], key_id: int, aead: AESGCM | None) -> None:
+        self._put(self._by_holder, holder, (key_id, aead))
 
     def forget(self, key_id: int | None, holder: tuple[str, uuid.UUID]) -> None:
         with self._lock:
@@ -184,7 +185,7 @@ def wrap(*, key: bytes, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> 
     return nonce + _kek_aead(key_ring().kek(kek_id)).encrypt(nonce, key, ad)
 
 
-def unwrap(data_key: DataKey) -> bytes:
+def unwrap(data_key: DataKey | _KeyRow) -> bytes:
     wrapped = bytes(data_key.wrapped)
     ad = _wrap_ad(
         holder_type=data_key.holder_type, holder_id=data_key.holder_id, kek_id=data_key.kek_id
@@ -196,10 +197,19 @@ def unwrap(data_key: DataKey) -> bytes:
         raise DecryptionError(f"Data key {data_key.id} failed to unwrap (tampered).") from None
 
 
-def _remember(data_key: DataKey) -> AESGCM | None:
+class _KeyRow(NamedTuple):
+    id: int
+    holder_type: str
+    holder_id: uuid.UUID
+    kek_id: str
+    wrapped: bytes | None
+    shredded_at: object
+
+
+def _remember(data_key: DataKey | _KeyRow) -> AESGCM | None:
     aead = None if data_key.shredded_at is not None else AESGCM(unwrap(data_key))
     key_cache.put_key(data_key.id, aead)
-    key_cache.put_holder((data_key.holder_type, data_key.holder_id), data_key.id)
+    key_cache.put_holder((data_key.holder_type, data_key.holder_id), data_key.id, aead)
     return aead
 
 
@@ -225,9 +235,10 @@ def data_keys_preload(key_ids: Iterable[int]) -> PageKeys:
         else:
             page[key_id] = aead
     if missing:
-        fields = ("id", "holder_type", "holder_id", "kek_id", "wrapped", "shredded_at")
-        for data_key in DataKey.objects.filter(id__in=missing).only(*fields):
-            page[data_key.id] = _remember(data_key)
+        rows = DataKey.objects.filter(id__in=missing).values_list(*_KeyRow._fields)
+        for row in rows:  # plain tuples: model instances would cost more than the unwrapping
+            key_row = _KeyRow(*row)
+            page[key_row.id] = _remember(key_row)
     return page
 
 
@@ -248,16 +259,14 @@ def _data_key_create(holder_type: str, holder_id: uuid.UUID) -> None:
 
 def data_key_for_holder(holder_type: str, holder_id: uuid.UUID) -> tuple[int, AESGCM]:
     """The holder's data key (created on first use). Raises HolderShredded once shredded."""
-    holder = (holder_type, holder_id)
-    key_id = key_cache.holder(holder)
-    if key_id is None:
+    cached = key_cache.holder((holder_type, holder_id))
+    if cached is None:
         data_key = DataKey.objects.filter(holder_type=holder_type, holder_id=holder_id).first()
         if data_key is None:
             _data_key_create(holder_type, holder_id)
             data_key = DataKey.objects.get(holder_type=holder_type, holder_id=holder_id)
-        _remember(data_key)
-        key_id = data_key.id
-    aead = data_key_for_id(key_id)
+        cached = (data_key.id, _remember(data_key))
+    key_id, aead = cached
     if aead is None:
         raise HolderShredded(f"{holder_type} {holder_id.hex} was shredded: nothing can be stored.")
     return key_id, aead

@@ -164,21 +164,33 @@ class EncryptedMixin:
         return raw.decode("utf-8")
 
     @cached_property
-    def _label_prefix(self) -> str:
-        return f"{self.model._meta.label_lower}|{self.name}|"
+    def _label_prefix(self) -> bytes:
+        return f"{self.model._meta.label_lower}|{self.name}|".encode()
 
     @cached_property
-    def _row_attr(self) -> str:
-        return vault_options(self.model)[1]
+    def _row_attname(self) -> str:
+        row_attr = vault_options(self.model)[1]
+        return self.model._meta.pk.attname if row_attr == "pk" else row_attr
 
     def _prefix(self, instance: models.Model) -> bytes:
         """The fixed part of the associated data: `app.model|field|row uuid|`."""
-        row_id = getattr(instance, self._row_attr)
+        row_id = instance.__dict__.get(self._row_attname)
         cached = instance.__dict__.get("_vault_row")
         if cached is None or (cached[0] is not row_id and cached[0] != row_id):
-            cached = (row_id, row_id_of(instance).hex)
+            cached = (row_id, f"{row_id_of(instance).hex}|".encode())
             instance.__dict__["_vault_row"] = cached
-        return (self._label_prefix + cached[1] + "|").encode()
+        return self._label_prefix + cached[1]
+
+    @cached_property
+    def _holds_itself(self) -> bool:
+        return vault_options(self.model)[0] == "self"
+
+    def _holder(self, instance: models.Model) -> tuple[str, uuid.UUID]:
+        if self._holds_itself:
+            row_id = instance.__dict__.get(self._row_attname)
+            if type(row_id) is uuid.UUID:
+                return self.model._meta.label_lower, row_id
+        return holder_of(instance)
 
     def open(self, instance: models.Model, blob: bytes) -> Any:
         page = instance.__dict__.get("_vault_keys")
@@ -189,7 +201,7 @@ class EncryptedMixin:
         value = model_instance.__dict__.get(self.attname)
         if value is None:
             return None
-        holder = holder_of(model_instance)
+        holder = self._holder(model_instance)
         blob = self.stored(value)
         if blob is not None:
             # Unread since loading: check it still opens for this row, and keep it if the holder
