@@ -383,8 +383,20 @@ def test_a_shredded_case_page_says_so_and_cannot_be_edited(coordinator: User, te
     assert (
         "This case was shredded" in page.content.decode() and "Ko Aung" not in page.content.decode()
     )
+    assert "Add a note" not in page.content.decode() and page.context["forms"] == {}
     edit = client.get(reverse("cases:edit", args=[case.pk]))
     assert edit.status_code == 302 and edit["Location"] == f"/cases/{case.pk}/"
+    for name, data in [
+        ("note", {"text": "Still there?"}),
+        ("family_add", {"relation": "spouse", "name": "Ma Hla"}),
+        ("transition", {"to_status": "reopened"}),
+        ("hold", {"on_hold": "1"}),
+    ]:
+        response = client.post(reverse(f"cases:{name}", args=[case.pk]), data)
+        assert response.status_code == 409, name
+        assert (
+            "This case was shredded: nothing can be changed or added." in response.content.decode()
+        )
 
 
 def test_the_pages_render_in_burmese(coordinator: User, team: Team) -> None:

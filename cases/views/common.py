@@ -39,7 +39,7 @@ from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordin
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.cdm import OPEN_STATES
 from supportdesk.accounts.models import User
-from supportdesk.api.errors import ApplicationError
+from supportdesk.api.errors import ApplicationError, Conflict
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.vault.crypto import is_shredded
@@ -111,8 +111,14 @@ def _voucher_cases(user: User, case: Case) -> list[Case]:
     )
 
 
+class CaseShredded(Conflict):
+    default_message = gettext_noop("This case was shredded: nothing can be changed or added.")
+
+
 def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
     """The small forms of the case page, only those the user can use on this case now."""
+    if case.shredded_at is not None:
+        return {}
     found: dict[str, Any] = {
         "transition": TransitionForm(moves=status_moves(case, coordinator)),
         "note": TextForm(),
@@ -154,6 +160,8 @@ def _timeline(user: User, case: Case) -> list[CaseEvent]:
 def _family(case: Case, invalid: FormInvalid | None) -> list[FamilyMember]:
     """The relatives, each with a form to record a risk (ids unique on the page)."""
     family = list(case.family.all())
+    if case.shredded_at is not None:
+        return family
     for member in family:
         auto_id = f"flag-{member.pk.hex[:8]}-%s"
         member.flag_form = SecurityFlagForm(auto_id=auto_id)  # type: ignore[attr-defined]
@@ -193,7 +201,7 @@ def case_page(
     user = request.user
     case = selectors.case_detail(user=user, case_id=case_id)
     coordinator = is_coordinator_of(user, case.team)
-    moves = status_moves(case, coordinator)
+    moves = status_moves(case, coordinator) if case.shredded_at is None else []
     case_forms = _case_forms(user, case, coordinator)
     if invalid and not invalid.name.startswith("flag:"):
         _put_back(invalid, case_forms, moves)
@@ -250,5 +258,17 @@ def _case_page_of(request: HttpRequest, *, case_id: UUID, **kwargs: Any) -> Http
 
 
 def case_action(form_name: str = "") -> Callable[[View], View]:
-    """An action of the case page (see `refusals_shown_on`)."""
-    return refusals_shown_on(_case_page_of, form_name)
+    """An action of the case page (see `refusals_shown_on`). A shredded case takes none: its
+    data key is gone, so nothing new could be sealed for it."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def on_live_case(request: HttpRequest, case_id: UUID, **kwargs: Any) -> HttpResponse:
+            case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+            if case.shredded_at is not None:
+                raise CaseShredded()
+            return view(request, case_id=case_id, **kwargs)
+
+        return refusals_shown_on(_case_page_of, form_name)(on_live_case)
+
+    return decorate
