@@ -265,6 +265,20 @@ def _server(port: int, workers: int) -> subprocess.Popen:
     )
 
 
+def _commit_milliseconds() -> float:
+    """What one durable commit (the WAL flush) costs on this machine: the wait a view event adds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_durable (x int)")
+        started = time.perf_counter()
+        for value in range(200):
+            cursor.execute("INSERT INTO bench_commit_durable (x) VALUES (%s)", [value])
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_commit_durable")
+    return elapsed / 200 * 1000
+
+
 def _report(
     args: argparse.Namespace,
     results: dict[str, list[dict]],
@@ -311,6 +325,7 @@ def _report(
             f"target >= 90%: {verdict}"
         )
     print(f"events sealed during the run: {sum(sealed)}; chain intact afterwards: {intact}")
+    print(f"one durable INSERT + commit on this machine: {_commit_milliseconds():.2f} ms")
     print(
         "per-round req/s, off/on: "
         + "  ".join(
