@@ -515,3 +515,34 @@ def test_coordinators_find_the_export_on_the_list(volunteer: User, coordinator: 
     export = reverse("cases:cdm_export")
     assert export in html(verified_client(coordinator).get(reverse("cases:list")))
     assert export not in html(verified_client(volunteer).get(reverse("cases:list")))
+
+
+GARBAGE = [
+    {},
+    {"to_status": "x" * 5000, "reason": "x" * 5000},
+    {"by_case": "not-a-uuid", "team": "🙂", "on_hold": "2", "text": "\x00"},
+    {"relation": "spouse", "phone": "+95 9 ၄၂၀ ၁၂၃", "kind": "detained", "severity": "9"},
+    {"observed_on": "2021-02-30", "review_on": "yesterday", "submitted_on": "0000-00-00"},
+    {"channel": "secure_message", "submitted_on": TODAY, "code": " ", "reason": " "},
+]
+
+
+@pytest.mark.parametrize("persona", ["volunteer", "coordinator"])
+@pytest.mark.parametrize(("name", "_data", "refs"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_no_input_makes_an_action_fail_with_a_server_error(
+    persona: str, name: str, _data: dict, refs: dict, team: Team, request: object
+) -> None:
+    user = request.getfixturevalue(persona)
+    case = CaseFactory(team=team, verification=Case.Verification.VOUCHED)
+    member = FamilyMemberFactory(case=case)
+    objects = {
+        "member": member.pk,
+        "flag": SecurityFlagFactory(family_member=member).pk,
+        "request": CdmRequestFactory(case=case, state="submitted").pk,
+    }
+    kwargs = {key: objects[value] for key, value in refs.items()}
+    client = verified_client(user)
+    client.raise_request_exception = False
+    for data in GARBAGE:
+        response = post(client, name, case, data, **kwargs)
+        assert response.status_code < 500, (name, data)
