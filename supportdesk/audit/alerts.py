@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -146,7 +146,7 @@ def anomalies_check(*, now: datetime | None = None) -> list[AuditAlert]:
     return created
 
 
-def _case_reads(*, since: datetime, until: datetime):  # -> QuerySet[AuditEvent]
+def _case_reads(*, since: datetime, until: datetime) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         action__in=CASE_READ_ACTIONS,
         object_type=CASE_OBJECT_TYPE,
