@@ -473,7 +473,40 @@ def report(args: argparse.Namespace) -> str:
         f"Lookup median ratio {args.index_rows:,} / {args.small_rows:,} rows: {ratio:.2f} "
         "(targets: median under 5 ms, ratio under 2).",
     ]
+    lines += ["", "Targets in this run:", ""]
+    lines += [f"- {verdict}" for verdict in _verdicts(fields, load, medians, args)]
     return "\n".join(lines)
+
+
+def _verdicts(
+    fields: list[tuple[str, float, float]],
+    load: list[tuple[str, dict[str, float], dict[str, float]]],
+    medians: dict[int, float],
+    args: argparse.Namespace,
+) -> list[str]:
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    raw, ours, fern = fields
+    worst_raw = max(ours[1] / raw[1], ours[2] / raw[2])
+    worst_fernet = min(fern[1] / ours[1], fern[2] / ours[2])
+    out = [
+        f"vault within 2x of raw AESGCM: {mark(worst_raw <= 2)} (worst {worst_raw:.2f}x)",
+        f"vault 3x faster than Fernet fields: {mark(worst_fernet >= 3)} "
+        f"(worst {worst_fernet:.1f}x)",
+    ]
+    for label, loads, reads in load:
+        if label.startswith("vault"):
+            ratio_load = loads["candidate"] / loads["plain"]
+            ratio_read = reads["candidate"] / reads["plain"]
+            out.append(
+                f"10,000-row load ratio <= 1.3, {label}: load {mark(ratio_load <= 1.3)} "
+                f"({ratio_load:.2f}), load + read {mark(ratio_read <= 1.3)} ({ratio_read:.2f})"
+            )
+    big, small = medians[args.index_rows], medians[args.small_rows]
+    out.append(f"lookup median under 5 ms: {mark(big < 5)} ({big:.2f} ms)")
+    out.append(f"lookup ratio under 2: {mark(big / small < 2)} ({big / small:.2f})")
+    return out
 
 
 def write_docs(table: str) -> None:
