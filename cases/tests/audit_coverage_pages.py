@@ -28,10 +28,14 @@ def _viewed(case: Case) -> list[tuple[str, str, str]]:
     return [("case.view", "cases.case", case.pk.hex)]
 
 
+def _listed(case: Case) -> list[tuple[str, str, str]]:
+    return [("case.list_view", "cases.case", case.pk.hex)]
+
+
 @register_personal_data_route("cases:list")
 def _case_list() -> ViewCoverage:
     case = CaseFactory()
-    return ViewCoverage(user=_member(case.team), expect=_viewed(case))
+    return ViewCoverage(user=_member(case.team), expect=_listed(case))
 
 
 def _case_page(name: str, extra: Callable[[Case], dict[str, Any]] | None = None) -> None:
@@ -79,13 +83,13 @@ def _duplicate() -> tuple[User, DuplicateFlag]:
 @register_personal_data_route("cases:duplicates")
 def _duplicates() -> ViewCoverage:
     user, flag = _duplicate()
-    return ViewCoverage(user=user, expect=_viewed(flag.case) + _viewed(flag.other))
+    return ViewCoverage(user=user, expect=_listed(flag.case) + _listed(flag.other))
 
 
 @register_personal_data_route("cases:duplicate_resolve")
 def _duplicate_resolve() -> ViewCoverage:
     user, flag = _duplicate()
-    return ViewCoverage(user=user, kwargs={"flag_id": flag.pk}, expect=_viewed(flag.case))
+    return ViewCoverage(user=user, kwargs={"flag_id": flag.pk}, expect=_listed(flag.case))
 
 
 @register_personal_data_route("cases:cdm_export")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors
+from cases.api import LIST_VIEW_ACTION
 from cases.forms import (
     LANGUAGE_CHOICES,
     AssignForm,
@@ -218,7 +219,10 @@ def case_page(
     }
     audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
     if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers
-        audit_record_list_view(actor=user, objects=case_forms["vouch"].vouchers, fields=["alias"])
+        vouchers = case_forms["vouch"].vouchers
+        audit_record_list_view(
+            actor=user, objects=vouchers, fields=["alias"], action=LIST_VIEW_ACTION
+        )
     return render(request, "cases/detail.html", context, status=status)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import selectors
+from cases.api import LIST_VIEW_ACTION
 from cases.forms import DuplicateResolveForm
 from cases.services import cdm, intake
 from cases.views.common import refusals_shown_on, valid
@@ -35,7 +36,9 @@ def duplicates_page(request: HttpRequest, *, status: int = 200, **_unused: objec
         visible = [c for c in (flag.case, flag.other) if c.team_id in mine]
         shown.update({case.pk: case for case in visible})
         rows.append({"flag": flag, "other_visible": flag.other.team_id in mine})
-    audit_record_list_view(actor=user, objects=list(shown.values()), fields=["alias"])
+    audit_record_list_view(
+        actor=user, objects=list(shown.values()), fields=["alias"], action=LIST_VIEW_ACTION
+    )
     return render(request, "cases/duplicates.html", {"rows": rows}, status=status)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors
+from cases.api import LIST_VIEW_ACTION
 from cases.forms import CaseCreateForm, CaseFieldsForm, CaseFilterForm
 from cases.models import Case, ServiceBranch
 from cases.serializers import CASE_DETAIL_FIELDS
@@ -35,7 +36,9 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     filters = selectors.CaseFilters(**form.filters()) if form.is_bound else None
     cases = selectors.case_list(user=request.user, filters=filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record_list_view(actor=request.user, objects=page.object_list, fields=["alias"])
+    audit_record_list_view(
+        actor=request.user, objects=page.object_list, fields=["alias"], action=LIST_VIEW_ACTION
+    )
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     context = {
         "form": form,
