@@ -22,6 +22,7 @@ from cases.services.common import (
     coordinators_of,
     event_add,
     require_coordinator,
+    require_live,
     require_member,
 )
 from supportdesk.accounts.models import User
@@ -50,7 +51,9 @@ class CdmNotAllowed(Conflict):
 
 
 def _locked(request: CdmRequest) -> CdmRequest:
-    return CdmRequest.objects.select_for_update().select_related("case__team").get(pk=request.pk)
+    request = CdmRequest.objects.select_for_update().select_related("case__team").get(pk=request.pk)
+    require_live(request.case)
+    return request
 
 
 def _require_state(request: CdmRequest, *states: str) -> None:
@@ -70,6 +73,7 @@ def _record(request: CdmRequest, *, actor: User, action: str, fields: Sequence[s
 @transaction.atomic
 def cdm_request_create(*, actor: User, case: Case, kind: str) -> CdmRequest:
     require_member(actor, case.team)
+    require_live(case)
     if (kind == CdmRequest.Kind.PRE_CDM) != case.still_serving:
         raise CdmNotAllowed(
             _("A pre-CDM code is for someone still serving; a CDM code for someone who has left.")

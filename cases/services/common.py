@@ -25,6 +25,16 @@ class NotOnTeam(ApplicationError):
     default_message = "Not found."
 
 
+class CaseShredded(Conflict):
+    default_message = "This case was shredded: nothing can be read from it or added to it."
+
+
+def require_live(case: Case) -> None:
+    """A shredded case's key is gone: nothing can be sealed under it any more."""
+    if case.shredded_at is not None:
+        raise CaseShredded()
+
+
 def require_member(actor: User, team: Team) -> None:
     if not is_member_of(actor, team):
         raise NotOnTeam()

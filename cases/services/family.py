@@ -18,6 +18,7 @@ from cases.services.common import (
     clean_texts,
     coordinators_notify,
     event_add,
+    require_live,
     require_member,
 )
 from cases.services.lifecycle import case_risk_refresh
@@ -47,6 +48,7 @@ def family_member_create(
     with_case: bool = False,
 ) -> FamilyMember:
     require_member(actor, case.team)
+    require_live(case)
     cleaned = clean_texts({"name": name, "location": location})
     member = FamilyMember.objects.create(
         id=uuid.uuid4(),
@@ -68,6 +70,7 @@ def family_member_create(
 @transaction.atomic
 def family_member_update(*, actor: User, member: FamilyMember, **changes: object) -> FamilyMember:
     require_member(actor, member.case.team)
+    require_live(member.case)
     member = FamilyMember.objects.select_for_update().get(pk=member.pk)
     texts = {k: str(v) for k, v in changes.items() if k in FAMILY_TEXT_FIELDS}
     for name, value in clean_texts(texts).values.items():
@@ -102,6 +105,7 @@ def security_flag_add(
     relatives alert the team's coordinators now; every flag comes back for review on its date."""
     case = member.case
     require_member(actor, case.team)
+    require_live(case)
     flag = SecurityFlag.objects.create(
         id=uuid.uuid4(),
         family_member=member,
@@ -146,6 +150,7 @@ def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") ->
     )
     case = flag.family_member.case
     require_member(actor, case.team)
+    require_live(case)
     if flag.resolved_at is not None:
         raise FlagResolved()
     flag.resolved_at = timezone.now()
@@ -174,6 +179,7 @@ def security_flag_reviewed(
     )
     case = flag.family_member.case
     require_member(actor, case.team)
+    require_live(case)
     if flag.resolved_at is not None:
         raise FlagResolved()
     flag.review_on = next_review_on

@@ -20,6 +20,7 @@ from cases.services.common import (
     coordinators_of,
     event_add,
     require_coordinator,
+    require_live,
     require_member,
 )
 from supportdesk.accounts.models import Team, User
@@ -121,6 +122,7 @@ def case_update(
     """Change what was recorded at intake. Status, team and verification have their own services."""
     require_member(actor, case.team)
     case = Case.objects.select_for_update().get(pk=case.pk)  # two volunteers may edit at once
+    require_live(case)
     changed: list[str] = []
     texts = {name: str(value) for name, value in changes.items() if name in TEXT_FIELDS}
     cleaned = clean_texts(texts)
@@ -150,6 +152,7 @@ def case_update(
 @transaction.atomic
 def case_contact_add(*, actor: User, case: Case, contact: ContactInput) -> ContactChannel:
     require_member(actor, case.team)
+    require_live(case)
     channel = contact_build(case=case, contact=contact)
     channel.save()
     audit_record(actor=actor, action="case.contact_add", obj=case, fields=["contacts"])
@@ -213,6 +216,8 @@ def duplicate_resolve(*, actor: User, flag: DuplicateFlag, same_person: bool) ->
     if flag.state != DuplicateFlag.State.OPEN:
         raise DuplicateResolved()
     if same_person:
+        require_live(flag.case)
+        require_live(flag.other)
         require_coordinator(
             actor, flag.other.team, _("Merging needs a coordinator of both cases' teams.")
         )

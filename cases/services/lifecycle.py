@@ -21,6 +21,7 @@ from cases.services.common import (
     coordinators_notify,
     event_add,
     require_coordinator,
+    require_live,
     require_member,
 )
 from supportdesk.accounts.models import Team, User
@@ -41,7 +42,9 @@ class VerificationNotAllowed(Conflict):
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("team").get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("team").get(pk=case.pk)
+    require_live(case)
+    return case
 
 
 def case_risk_refresh(*, case: Case) -> int:
@@ -203,6 +206,7 @@ def case_hold_set(*, actor: User, case: Case, on_hold: bool) -> Case:
 @transaction.atomic
 def case_note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
     require_member(actor, case.team)
+    require_live(case)
     event = event_add(
         case=case,
         kind=CaseEvent.Kind.NOTE,

@@ -65,3 +65,38 @@ def test_issued_codes_are_counted_by_week(team) -> None:
             case=CaseFactory(team=team), kind="cdm", state="issued", issued_at=timezone.now()
         )
     assert statistics()["weeks"][0]["cdm_codes"] == "5"
+
+
+def test_nothing_can_be_added_to_a_shredded_case(team, volunteer, coordinator) -> None:
+    from supportdesk.testing import token_client
+    from supportdesk.vault.services import key_holder_shred
+
+    case = closed_days_ago(team, 1)
+    member = FamilyMemberFactory(case=case)
+    key_holder_shred(actor=None, holder=case)
+    Case.objects.filter(pk=case.pk).update(shredded_at=timezone.now())
+    volunteer_api, coordinator_api = token_client(volunteer), token_client(coordinator)
+    attempts = [
+        (volunteer_api, f"/api/v1/cases/{case.pk}/timeline/", {"text": "hello"}),
+        (volunteer_api, f"/api/v1/cases/{case.pk}/family/", {"relation": "spouse"}),
+        (coordinator_api, f"/api/v1/cases/{case.pk}/transition/", {"to_status": "reopened"}),
+        (volunteer_api, f"/api/v1/cases/{case.pk}/cdm-requests/", {"kind": "cdm"}),
+        (
+            volunteer_api,
+            f"/api/v1/family/{member.pk}/flags/",
+            {
+                "kind": "threatened",
+                "severity": 3,
+                "observed_on": "2026-11-20",
+                "review_on": "2026-11-21",
+            },
+        ),
+    ]
+    for api, url, body in attempts:
+        response = api.post(url, body, format="json")
+        assert response.status_code == 409, (url, response.content)
+        assert "shredded" in response.json()["detail"]
+    patch = volunteer_api.patch(f"/api/v1/cases/{case.pk}/", {"notes": "x"}, format="json")
+    assert patch.status_code == 409
+    detail = volunteer_api.get(f"/api/v1/cases/{case.pk}/").json()
+    assert detail["shredded"] is True and detail["alias"] == "[shredded]"
