@@ -109,8 +109,10 @@ def alerts_email_administrators(*, new: int) -> int:
             body,
             settings.DEFAULT_FROM_EMAIL,
             [address],
-            fail_silently=True,
+            fail_silently=True,  # the alert rows stand; a mail server outage must not undo them
         )
+    if sent < len(recipients):
+        logger.warning("audit: alert email reached %d of %d administrators", sent, len(recipients))
     return sent
 
 
