@@ -416,17 +416,37 @@ def bench_lookups(
     }
 
 
+PREAMBLE = (
+    "What the rows mean. *Per-field cost*: the vault's field code on save (`pre_save`: key "
+    "lookup in the process cache, associated data, nonce, AES-GCM) and on read (`open`), "
+    "against bare `AESGCM.encrypt/decrypt` calls and against django-fernet-encrypted-fields' "
+    "field code, on the same value. *Loading*: `list(Model.objects.all())` (load) and the same "
+    "with every encrypted attribute read (load + read), against a plaintext model of the same "
+    "shape timed in the same turns; values are opened on first read, so *load* costs the "
+    "data-key fetch (one query per page, one unwrap per key not cached) and *load + read* adds "
+    "one AES-GCM open per value. *One key holder per row* is the worst case (10,000 keys, more "
+    "than the 1,024-key process cache); *ten rows per key holder* is closer to a case with its "
+    "family members and notes. *Lookup*: `filter_blind(phone=...)` with the number typed "
+    "nationally (normalise, HMAC, indexed query, fetch), 500 lookups alternating between tables."
+)
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
 def report(args: argparse.Namespace) -> str:
     call_command("migrate", "vault", verbosity=0)
     recreate(BenchVault, BenchFernet)
+    load_average = os.getloadavg()[1]
     lines = [
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
         f"cores, Python {platform.python_version()}, PostgreSQL "
         f"{connection.cursor().connection.info.server_version // 10000}, "
-        f"with `python -m benchmarks.vault --index-rows {args.index_rows}`.",
+        f"with `python -m benchmarks.vault --index-rows {args.index_rows}`; load average "
+        f"{load_average:.1f} when it started (other work on the machine shows in every figure; "
+        "candidates and baselines take turns so it falls on both).",
+        "",
+        PREAMBLE,
         "",
         "| per-field cost (µs per call, best of 9 runs, 32-byte string) | encrypt | decrypt |",
         "| --- | ---: | ---: |",
