@@ -26,7 +26,7 @@ class NotOnTeam(ApplicationError):
 
 
 class CaseShredded(Conflict):
-    default_message = "This case was shredded: nothing can be read from it or added to it."
+    default_message = "This case was shredded: nothing can be changed or added."
 
 
 def require_live(case: Case) -> None:

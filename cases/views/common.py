@@ -39,8 +39,9 @@ from cases.models import Case, CaseEvent, CdmRequest, FamilyMember
 from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordinator
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.cdm import OPEN_STATES
+from cases.services.common import require_live
 from supportdesk.accounts.models import User
-from supportdesk.api.errors import ApplicationError, Conflict
+from supportdesk.api.errors import ApplicationError
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.vault.crypto import is_shredded
@@ -65,6 +66,7 @@ SERVICE_SENTENCES = (
         "passing it on: a code must never be used twice."
     ),
     gettext_noop("This cannot be done."),
+    gettext_noop("This case was shredded: nothing can be changed or added."),
 )
 
 
@@ -110,10 +112,6 @@ def _voucher_cases(user: User, case: Case) -> list[Case]:
         .exclude(pk=case.pk)
         .order_by("-created_at")[:VOUCHER_CHOICES]
     )
-
-
-class CaseShredded(Conflict):
-    default_message = gettext_noop("This case was shredded: nothing can be changed or added.")
 
 
 def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
@@ -268,9 +266,7 @@ def case_action(form_name: str = "") -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def on_live_case(request: HttpRequest, case_id: UUID, **kwargs: Any) -> HttpResponse:
-            case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-            if case.shredded_at is not None:
-                raise CaseShredded()
+            require_live(selectors.case_get_for_user(user=request.user, case_id=case_id))
             return view(request, case_id=case_id, **kwargs)
 
         return refusals_shown_on(_case_page_of, form_name)(on_live_case)
