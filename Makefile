@@ -28,8 +28,9 @@ messages: install
 	else echo "gettext is not installed (apt-get install gettext): pages will be shown in English only."; fi
 
 run: install
-	@mkdir -p var/broker/queue var/broker/processed var/cache
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/cache
 	@$(BIN)/python scripts/local_env.py .env
+	@test -s var/audit.key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > var/audit.key)
 	@$(MAKE) --no-print-directory messages
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py demo_data

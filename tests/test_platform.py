@@ -155,3 +155,20 @@ def test_the_login_page_is_offered_in_burmese(client: Client) -> None:
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="my")
     assert response.status_code == 200
     assert 'lang="my"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_header_shows_the_unread_alert_count(volunteer: User) -> None:
+    from supportdesk.followups.services import notify_users
+
+    notify_users(users=[volunteer], kind="test", text="Something to look at", link="/")
+    page = verified_client(volunteer).get("/").content.decode()
+    assert 'Inbox <span class="badge">1</span>' in page
+    assert "Audit log" not in page  # administrators only
+
+
+@pytest.mark.django_db
+def test_administrators_see_their_pages_in_the_header(administrator: User) -> None:
+    page = verified_client(administrator).get("/").content.decode()
+    for label in ("Audit log", "Access alerts", "Follow-up problems", "Administration"):
+        assert label in page
