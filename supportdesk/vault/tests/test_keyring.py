@@ -84,3 +84,18 @@ def test_the_index_key_must_differ_from_the_master_keys(monkeypatch: pytest.Monk
     monkeypatch.setenv("SUPPORTDESK_INDEX_KEY", kek)
     with pytest.raises(ImproperlyConfigured, match="must differ"):
         key_ring_reload()
+
+
+def test_development_falls_back_to_the_local_key_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    call_command(
+        "generate_keys", "--write", str(tmp_path), "--kek-id", "local", stdout=io.StringIO()
+    )
+    monkeypatch.delenv("SUPPORTDESK_KEYS")
+    monkeypatch.delenv("SUPPORTDESK_INDEX_KEY")
+    settings.VAULT_LOCAL_KEY_DIR = tmp_path
+    assert load_key_ring().active_id == "local"
+    settings.VAULT_LOCAL_KEY_DIR = None  # as in production and tests: no fallback
+    with pytest.raises(ImproperlyConfigured, match="no keys"):
+        load_key_ring()
