@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/supportdesk
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev lint migrate demo messages clean
+.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version).")'
@@ -31,6 +31,7 @@ run: install
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/cache
 	@$(BIN)/python scripts/local_env.py .env
 	@test -s var/audit.key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > var/audit.key)
+	@$(BIN)/python manage.py generate_keys --write var/keys --keep-existing
 	@$(MAKE) --no-print-directory messages
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py demo_data
@@ -45,6 +46,23 @@ test: install-dev lint
 	@if command -v msgfmt >/dev/null 2>&1 && ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then SUPPORTDESK_ENV=test $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
 	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" \
 		$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks: one command each, printing a table (results in docs/benchmarks.md). Each uses its
+# own PostgreSQL database on the local server (see the module's docstring to choose another).
+bench: bench-vault bench-audit bench-followups
+
+bench-vault: install-dev
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.vault
+
+bench-audit: install-dev
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.audit
+
+bench-followups: install-dev
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.followups
 
 clean:
 	rm -rf $(VENV) var staticfiles
