@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -358,8 +359,6 @@ AUDIT_DEFAULT_USUAL_HOURS = (
     env.int("AUDIT_DEFAULT_FIRST_HOUR", default=6),
     env.int("AUDIT_DEFAULT_LAST_HOUR", default=22),
 )
-from celery.schedules import crontab  # noqa: E402 - only the audit block needs it
-
 CELERY_BEAT_SCHEDULE |= {
     "audit-seal": {
         "task": "supportdesk.audit.tasks.audit_seal",
@@ -409,8 +408,6 @@ FOLLOWUPS_EMAIL_GRACE_SECONDS = env.int("FOLLOWUPS_EMAIL_GRACE_SECONDS", default
 FOLLOWUPS_OVERDUE_SECONDS = env.int("FOLLOWUPS_OVERDUE_SECONDS", default=3600)
 # Closed subjects (cases) are shredded this many days after closing, unless on hold.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
-from celery.schedules import crontab as _followups_crontab  # noqa: E402
-
 CELERY_BEAT_SCHEDULE |= {
     # A sweep message older than one interval is dropped: the next one does the same work.
     "followups-sweep": {
@@ -421,7 +418,7 @@ CELERY_BEAT_SCHEDULE |= {
     # Daily, in the small hours: due subjects become follow-up rows the sweep shreds.
     "followups-retention": {
         "task": "followups.retention",
-        "schedule": _followups_crontab(hour=2, minute=40),
+        "schedule": crontab(hour=2, minute=40),
         "options": {"expires": 6 * 3600.0},
     },
 }
