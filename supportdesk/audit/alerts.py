@@ -1,8 +1,9 @@
 """Alerts for administrators: access anomalies, a broken chain, late events. Raising,
-acknowledging, cutting off the account concerned, and the email that says alerts are waiting.
+acknowledging, cutting off the account concerned, and telling administrators (their inbox, which
+emails them that alerts are waiting).
 
-An alert's text holds counts, times and event ids, never personal data; the email holds only the
-number of open alerts and a link.
+An alert's text holds counts, times and event ids, never personal data; the notification names
+only the kind of alert, and the email only the number of new alerts and a link.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.audit.models import AuditAlert, AuditEvent
 from supportdesk.audit.services import audit_record
+from supportdesk.followups.services import notify_users
 
 logger = logging.getLogger(__name__)
 
-# Reads that count towards access anomalies: views of decrypted case data (lists count too).
+# Reads that count towards access anomalies: views of a case's decrypted details. Lists, which
+# show aliases only, are recorded as `case.list_view` and do not count.
 CASE_READ_ACTIONS = ("case.view",)
 CASE_OBJECT_TYPE = "cases.case"
 READ_WINDOW = timedelta(hours=1)
@@ -84,36 +87,23 @@ def alert_revoke_subject(*, actor: User, alert: AuditAlert, subject: User) -> Au
     return alert_acknowledge(actor=actor, alert=alert)
 
 
-def alerts_email_administrators(*, new: int) -> int:
-    """Tell administrators alerts are waiting: a count and a link, nothing else. Returns mails sent.
-
-    When supportdesk.followups notifications exist, this becomes one of their channels.
-    """
-    if new <= 0:
-        return 0
-    open_count = AuditAlert.objects.filter(acknowledged_at__isnull=True).count()
-    recipients = list(
-        User.objects.filter(role=User.Role.ADMINISTRATOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        logger.warning("audit: %d new alerts and no administrator has an email address", new)
-        return 0
-    link = settings.SUPPORTDESK_BASE_URL.rstrip("/") + reverse("audit:alerts")
-    body = f"You have {open_count} new alerts in supportdesk.\n\n{link}\n"
-    sent = 0
-    for address in recipients:  # one mail each: administrators must not learn each other's address
-        sent += send_mail(
-            f"supportdesk: {open_count} new alerts",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [address],
-            fail_silently=True,  # the alert rows stand; a mail server outage must not undo them
+def alerts_notify_administrators(*, alerts: list[AuditAlert]) -> None:
+    """Put each new alert in every active administrator's inbox; the inbox emails them "you have
+    N new alerts" and a link (supportdesk.followups). The text names the kind of alert only."""
+    if not alerts:
+        return
+    administrators = list(User.objects.filter(role=User.Role.ADMINISTRATOR, is_active=True))
+    if not administrators:
+        logger.warning("audit: %d new alerts and no active administrator", len(alerts))
+        return
+    for alert in alerts:
+        notify_users(
+            users=administrators,
+            kind="audit.alert",
+            text=_("Access alert: %(kind)s") % {"kind": alert.get_kind_display()},
+            link=reverse("audit:alert", kwargs={"alert_id": alert.pk}),
+            dedupe_key=f"audit-alert:{alert.pk}",
         )
-    if sent < len(recipients):
-        logger.warning("audit: alert email reached %d of %d administrators", sent, len(recipients))
-    return sent
 
 
 def alert_late_events(*, event_ids: list[int]) -> None:
@@ -125,7 +115,7 @@ def alert_late_events(*, event_ids: list[int]) -> None:
         f"{settings.AUDIT_SEAL_LATE_SECONDS // 60} minutes after their time: they may have been "
         "written into the table afterwards.",
     )
-    alerts_email_administrators(new=1 if created else 0)
+    alerts_notify_administrators(alerts=[created] if created else [])
 
 
 def alert_chain_broken(*, message: str, position: int | None) -> None:
@@ -134,7 +124,7 @@ def alert_chain_broken(*, message: str, position: int | None) -> None:
         dedupe_key=f"chain_broken:{position}:{timezone.now():%Y-%m-%d}",
         detail=message,
     )
-    alerts_email_administrators(new=1 if created else 0)
+    alerts_notify_administrators(alerts=[created] if created else [])
 
 
 # --- Access anomalies -------------------------------------------------------------------------
@@ -144,7 +134,7 @@ def anomalies_check(*, now: datetime | None = None) -> list[AuditAlert]:
     """Raise alerts for bulk reading and off-hours reading in the hour up to `now`."""
     now = now or timezone.now()
     created = [*_bulk_reads(now=now), *_off_hours_reads(now=now)]
-    alerts_email_administrators(new=len(created))
+    alerts_notify_administrators(alerts=created)
     return created
 
 
