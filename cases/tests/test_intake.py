@@ -133,3 +133,9 @@ def test_factories_make_readable_cases(team) -> None:
     case = CaseFactory(team=team)
     ContactFactory(case=case)
     assert Case.objects.get(pk=case.pk).contacts.get().phone == "+959420123456"
+
+
+def test_a_burmese_handle_matches_across_zawgyi_and_unicode(volunteer, team) -> None:
+    intake(volunteer, team, contacts=[ContactInput(kind="facebook", value=UNICODE_NAME)])
+    second = intake(volunteer, team, contacts=[ContactInput(kind="facebook", value=ZAWGYI_NAME)])
+    assert DuplicateFlag.objects.get(case=second).matched_on == "handle"

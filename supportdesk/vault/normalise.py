@@ -69,9 +69,10 @@ def normalise_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
 
 
 def normalise_handle(raw: str) -> str:
-    """A messaging handle as its owner would be found: NFC, case-folded, no spaces or leading @."""
-    text = unicodedata.normalize("NFC", str(raw))
-    text = re.sub(r"\s+", "", _ZERO_WIDTH.sub("", text))
+    """A messaging handle as its owner would be found: a Burmese name typed with the Zawgyi font
+    in Unicode, NFC, case-folded, no spaces or leading @."""
+    text = normalise_text(str(raw)).value
+    text = re.sub(r"\s+", "", text)
     return unicodedata.normalize("NFC", text.lstrip("@").casefold())
 
 
