@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_otp.models import Device
 
 from supportdesk.accounts import throttle
@@ -40,11 +41,13 @@ ENROLMENT_LIFETIME = timedelta(minutes=15)
 
 class AccountLocked(ApplicationError):
     status_code = 429
-    default_message = "Too many failed attempts. Try again later, or ask your coordinator for help."
+    default_message = gettext_noop(
+        "Too many failed attempts. Try again later, or ask your coordinator for help."
+    )
 
 
 class TwoFactorNotSetUp(ApplicationError):
-    default_message = "Set up two-factor login in the browser before using the API."
+    default_message = gettext_noop("Set up two-factor login in the browser before using the API.")
 
 
 # --- Users and teams --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -33,7 +34,8 @@ from supportdesk.accounts.selectors import (
 )
 from supportdesk.request_context import current_ip
 
-WRONG_LOGIN = "Username or password is not right."  # same for unknown users: names stay secret
+# The same for unknown users: which usernames exist stays secret.
+WRONG_LOGIN = gettext_noop("Username or password is not right.")
 
 
 def _next_url(request: HttpRequest) -> str:

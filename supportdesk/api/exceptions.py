@@ -3,6 +3,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,7 +19,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """
     if isinstance(exc, ApplicationError):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return Response({"detail": exc.message}, status=exc.status_code, headers=headers)
+        # Services raise English sentences marked for translation: shown in the user's language.
+        return Response({"detail": gettext(exc.message)}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         # A model or normaliser refused a value the serializer let through: still a plain 400.
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
