@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 
@@ -21,6 +22,8 @@ from cases.models import (
     SecurityFlag,
 )
 from supportdesk.accounts.models import Team, User
+
+M = TypeVar("M", bound=Model)
 
 # Counts below this are published as "<5": small numbers can point at a person.
 SMALL_COUNT = 5
@@ -97,37 +100,28 @@ def case_timeline(*, user: User, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("-created_at")
 
 
-def family_member_get_for_user(*, user: User, member_id: UUID) -> FamilyMember:
-    member = (
-        FamilyMember.objects.select_related("case__team")
-        .filter(pk=member_id, case__team__in=teams_visible_to(user))
+def _in_scope(model: type[M], *, user: User, pk: UUID, case_path: str) -> M:
+    """A record of one of the user's teams' cases, by id, or 404: out of scope looks missing."""
+    found = (
+        model.objects.select_related(f"{case_path}__team")
+        .filter(pk=pk, **{f"{case_path}__team__in": teams_visible_to(user)})
         .first()
     )
-    if member is None:
+    if found is None:
         raise Http404
-    return member
+    return found
+
+
+def family_member_get_for_user(*, user: User, member_id: UUID) -> FamilyMember:
+    return _in_scope(FamilyMember, user=user, pk=member_id, case_path="case")
 
 
 def security_flag_get_for_user(*, user: User, flag_id: UUID) -> SecurityFlag:
-    flag = (
-        SecurityFlag.objects.select_related("family_member__case__team")
-        .filter(pk=flag_id, family_member__case__team__in=teams_visible_to(user))
-        .first()
-    )
-    if flag is None:
-        raise Http404
-    return flag
+    return _in_scope(SecurityFlag, user=user, pk=flag_id, case_path="family_member__case")
 
 
 def cdm_request_get_for_user(*, user: User, request_id: UUID) -> CdmRequest:
-    request = (
-        CdmRequest.objects.select_related("case__team")
-        .filter(pk=request_id, case__team__in=teams_visible_to(user))
-        .first()
-    )
-    if request is None:
-        raise Http404
-    return request
+    return _in_scope(CdmRequest, user=user, pk=request_id, case_path="case")
 
 
 def cdm_requests_ready_for_export(*, user: User) -> list[CdmRequest]:

@@ -141,8 +141,8 @@ class FlagResolved(Conflict):
     default_message = "This flag is already resolved."
 
 
-@transaction.atomic
-def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") -> SecurityFlag:
+def _open_flag_locked(*, actor: User, flag: SecurityFlag) -> tuple[SecurityFlag, Case]:
+    # Locked: two people may resolve or review the same flag at once.
     flag = (
         SecurityFlag.objects.select_for_update()
         .select_related("family_member__case")
@@ -153,6 +153,12 @@ def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") ->
     require_live(case)
     if flag.resolved_at is not None:
         raise FlagResolved()
+    return flag, case
+
+
+@transaction.atomic
+def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") -> SecurityFlag:
+    flag, case = _open_flag_locked(actor=actor, flag=flag)
     flag.resolved_at = timezone.now()
     flag.save(update_fields=["resolved_at"])
     followup_cancel(subject=flag, kind=FLAG_REVIEW)
@@ -172,16 +178,7 @@ def security_flag_reviewed(
     *, actor: User, flag: SecurityFlag, next_review_on: datetime.date
 ) -> SecurityFlag:
     """Someone looked again; the flag stays open and comes back on the next date."""
-    flag = (
-        SecurityFlag.objects.select_for_update()
-        .select_related("family_member__case")
-        .get(pk=flag.pk)
-    )
-    case = flag.family_member.case
-    require_member(actor, case.team)
-    require_live(case)
-    if flag.resolved_at is not None:
-        raise FlagResolved()
+    flag, case = _open_flag_locked(actor=actor, flag=flag)
     flag.review_on = next_review_on
     flag.save(update_fields=["review_on"])
     followup_cancel(subject=flag, kind=FLAG_REVIEW)
