@@ -24,6 +24,7 @@ from cases.serializers import (
     CaseListOutput,
     CaseUpdateInput,
     CdmRequestOutput,
+    ContactInput,
     FamilyMemberInput,
     FamilyMemberOutput,
     SecurityFlagInput,
@@ -165,6 +166,16 @@ class CaseVouchApi(APIView):
             actor=request.user, case=case, by_case=by_case, note=data.get("note", "")
         )
         return detail_response(request, case)
+
+
+@shows_personal_data
+class CaseContactAddApi(APIView):
+    @extend_schema(request=ContactInput, responses={201: CaseDetailOutput})
+    def post(self, request: Request, case_id: UUID) -> Response:
+        data = validated(ContactInput, request.data)
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        intake.case_contact_add(actor=request.user, case=case, contact=intake.ContactInput(**data))
+        return detail_response(request, case, status_code=status.HTTP_201_CREATED)
 
 
 @shows_personal_data

@@ -23,6 +23,7 @@ urlpatterns = [
         api.CaseVerificationRevokeApi.as_view(),
         name="case-verification-revoke",
     ),
+    path("cases/<uuid:case_id>/contacts/", api.CaseContactAddApi.as_view(), name="case-contacts"),
     path("cases/<uuid:case_id>/assign/", api.CaseAssignApi.as_view(), name="case-assign"),
     path("cases/<uuid:case_id>/hold/", api.CaseHoldApi.as_view(), name="case-hold"),
     path("cases/<uuid:case_id>/timeline/", api.CaseTimelineApi.as_view(), name="case-timeline"),

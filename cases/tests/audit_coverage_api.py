@@ -56,6 +56,7 @@ _case_route("case-vouch", data={})
 _case_route("case-verification-revoke", role=User.Role.COORDINATOR, data={"reason": "Doubts"})
 _case_route("case-hold", role=User.Role.COORDINATOR, data={"on_hold": "true"})
 _case_route("case-timeline", method="get")
+_case_route("case-contacts", data={"kind": "signal", "value": "09 420 123456"})
 _case_route("case-family", method="get")
 _case_route("case-cdm-requests", method="get")
 

@@ -186,3 +186,21 @@ def test_the_schema_lists_the_case_endpoints(volunteer) -> None:
         "/api/v1/cdm-requests/{request_id}/issue/",
     ):
         assert path in schema
+
+
+def test_a_contact_added_later_is_normalised_and_checked_for_duplicates(volunteer, team) -> None:
+    other = CaseFactory(team=team)
+    ContactFactory(case=other, phone="+959420123456")
+    case = CaseFactory(team=team)
+    api = token_client(volunteer)
+    response = api.post(
+        f"{CASES}{case.pk}/contacts/", {"kind": "viber", "value": "၀၉ ၄၂၀ ၁၂၃ ၄၅၆"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["contacts"] == [
+        {"id": response.json()["contacts"][0]["id"], "kind": "viber", "value": "+959420123456"}
+    ]
+    assert response.json()["possible_duplicates"] == 1
+    bad = api.post(f"{CASES}{case.pk}/contacts/", {"kind": "phone", "value": "123"}, format="json")
+    assert bad.status_code == 400 and "value" in bad.json()
+    assert ContactChannel.objects.filter(case=case).count() == 1
