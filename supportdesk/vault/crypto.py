@@ -15,12 +15,14 @@ import time
 import uuid
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
+from os import urandom
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from supportdesk.vault.keyring import KEY_BYTES, key_ring
@@ -101,11 +103,34 @@ def associated_data(*, label: str, field: str, row_id: uuid.UUID, key_id: int) -
 MISSING = object()
 
 
+class DataKeyEntry(NamedTuple):
+    """An unwrapped data key with the bytes every value under it starts and ends with."""
+
+    key_id: int
+    aead: AESGCM | None  # None once shredded
+    header: bytes  # `version | data-key id`: how a sealed value under this key starts
+    ad_suffix: bytes  # the key id as the associated data ends with it
+
+
+def _entry(key_id: int, aead: AESGCM | None) -> DataKeyEntry:
+    return DataKeyEntry(key_id, aead, _HEADER.pack(FORMAT_VERSION, key_id), b"%d" % key_id)
+
+
+def _holder_key(holder_type: str, holder_id: object) -> tuple[str, object]:
+    return (holder_type, holder_id.int if type(holder_id) is uuid.UUID else holder_id)  # type: ignore[attr-defined]
+
+
 class _KeyCache:
+    """Entries by the header of the values sealed under them (`version | key id`) and by holder.
+
+    The fields' hot paths read the two tables directly (a dict read and an expiry check, as in
+    `by_header` and `holder`); everything that writes goes through the methods, under the lock."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_id: dict[int, tuple[float, AESGCM | None]] = {}
-        self._by_holder: dict[tuple[str, uuid.UUID], tuple[float, int]] = {}
+        self.by_header_table: dict[bytes, tuple[float, DataKeyEntry]] = {}
+        # Keyed by (label, holder id as an int): hashing and comparing a UUID runs Python code.
+        self.by_holder_table: dict[tuple[str, object], tuple[float, DataKeyEntry]] = {}
 
     @staticmethod
     def _ttl() -> float:
@@ -115,42 +140,62 @@ class _KeyCache:
     def _size() -> int:
         return int(getattr(settings, "VAULT_KEY_CACHE_SIZE", 1024))
 
-    def _put(self, table: dict, key: object, value: object) -> None:
+    def put_many(self, entries: Iterable[tuple[tuple[str, uuid.UUID], DataKeyEntry]]) -> None:
+        """Add (holder, entry) pairs, newest last, then drop the oldest while over the size
+        limit. One lock and one read of the settings for a whole page of keys; entries the limit
+        would drop again within the same batch are not added at all."""
+        size = self._size()
+        expires = time.monotonic() + self._ttl()
+        items = list(entries)
         with self._lock:
-            table.pop(key, None)
-            table[key] = (time.monotonic() + self._ttl(), value)
-            while len(table) > self._size():
-                del table[next(iter(table))]
+            for holder, entry in items[max(len(items) - size, 0) :]:
+                pairs = (
+                    (self.by_header_table, entry.header),
+                    (self.by_holder_table, _holder_key(*holder)),
+                )
+                for table, key in pairs:
+                    table.pop(key, None)
+                    table[key] = (expires, entry)
+            for table in (self.by_header_table, self.by_holder_table):
+                excess = len(table) - size
+                if excess > 0:
+                    for key in list(islice(table, excess)):
+                        del table[key]
+
+    def put(self, holder: tuple[str, uuid.UUID], entry: DataKeyEntry) -> None:
+        self.put_many(((holder, entry),))
+
+    def by_header(self, header: bytes) -> DataKeyEntry | None:
+        """The cached entry for values starting with `header`, or None."""
+        cached = self.by_header_table.get(header)
+        if cached is None or cached[0] < time.monotonic():
+            return None
+        return cached[1]
 
     def key(self, key_id: int) -> Any:
         """The cached AESGCM (None once shredded), or MISSING."""
-        entry = self._by_id.get(key_id)
-        if entry is None or entry[0] < time.monotonic():
-            return MISSING
-        return entry[1]
+        entry = self.by_header(_HEADER.pack(FORMAT_VERSION, key_id))
+        return MISSING if entry is None else entry.aead
 
-    def put_key(self, key_id: int, aead: AESGCM | None) -> None:
-        self._put(self._by_id, key_id, aead)
-
-    def holder(self, holder: tuple[str, uuid.UUID]) -> tuple[int, AESGCM | None] | None:
-        """(key id, AESGCM or None once shredded) of the holder, or None when not cached."""
-        entry = self._by_holder.get(holder)
-        if entry is None or entry[0] < time.monotonic():
+    def holder(self, holder_type: str, holder_id: uuid.UUID) -> DataKeyEntry | None:
+        """The holder's cached entry (its aead is None once shredded), or None."""
+        cached = self.by_holder_table.get(
+            (holder_type, holder_id.int if type(holder_id) is uuid.UUID else holder_id)
+        )
+        if cached is None or cached[0] < time.monotonic():
             return None
-        return entry[1]
-
-    def put_holder(self, holder: tuple[str, uuid.UUID], key_id: int, aead: AESGCM | None) -> None:
-        self._put(self._by_holder, holder, (key_id, aead))
+        return cached[1]
 
     def forget(self, key_id: int | None, holder: tuple[str, uuid.UUID]) -> None:
         with self._lock:
-            self._by_id.pop(key_id, None)  # type: ignore[arg-type]
-            self._by_holder.pop(holder, None)
+            if key_id is not None:
+                self.by_header_table.pop(_HEADER.pack(FORMAT_VERSION, key_id), None)
+            self.by_holder_table.pop(_holder_key(*holder), None)
 
     def clear(self) -> None:
         with self._lock:
-            self._by_id.clear()
-            self._by_holder.clear()
+            self.by_header_table.clear()
+            self.by_holder_table.clear()
 
 
 key_cache = _KeyCache()
@@ -185,12 +230,14 @@ def wrap(*, key: bytes, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> 
     return nonce + _kek_aead(key_ring().kek(kek_id)).encrypt(nonce, key, ad)
 
 
-def unwrap(data_key: DataKey | _KeyRow) -> bytes:
+def unwrap(data_key: DataKey | _KeyRow, aead: AESGCM | None = None) -> bytes:
+    """The data key in the clear; `aead` is the KEK's, when the caller already has it."""
     wrapped = bytes(data_key.wrapped)
     ad = _wrap_ad(
         holder_type=data_key.holder_type, holder_id=data_key.holder_id, kek_id=data_key.kek_id
     )
-    aead = _kek_aead(key_ring().kek(data_key.kek_id))
+    if aead is None:
+        aead = _kek_aead(key_ring().kek(data_key.kek_id))
     try:
         return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], ad)
     except InvalidTag:
@@ -206,39 +253,83 @@ class _KeyRow(NamedTuple):
     shredded_at: object
 
 
-def _remember(data_key: DataKey | _KeyRow) -> AESGCM | None:
-    aead = None if data_key.shredded_at is not None else AESGCM(unwrap(data_key))
-    key_cache.put_key(data_key.id, aead)
-    key_cache.put_holder((data_key.holder_type, data_key.holder_id), data_key.id, aead)
-    return aead
+def _unwrapped(data_key: DataKey | _KeyRow, kek: AESGCM | None = None) -> DataKeyEntry:
+    aead = None if data_key.shredded_at is not None else AESGCM(unwrap(data_key, kek))
+    return _entry(data_key.id, aead)
 
 
-def data_key_for_id(key_id: int) -> AESGCM | None:
-    """The data key with this id, or None once shredded. Raises when there is no such key."""
-    aead = key_cache.key(key_id)
-    if aead is not MISSING:
-        return aead
+def _remember(data_key: DataKey | _KeyRow) -> DataKeyEntry:
+    entry = _unwrapped(data_key)
+    key_cache.put((data_key.holder_type, data_key.holder_id), entry)
+    return entry
+
+
+def entry_for_header(header: bytes) -> DataKeyEntry:
+    """The data key that values starting with `header` (`version | key id`) are sealed under.
+    Raises when the header is of an unknown format or there is no such key."""
+    entry = key_cache.by_header(header)
+    if entry is not None:
+        return entry
+    if len(header) != _HEADER.size or header[0] != FORMAT_VERSION:
+        raise DecryptionError("An encrypted value is truncated or of an unknown format.")
+    key_id = _HEADER.unpack(header)[1]
     data_key = DataKey.objects.filter(id=key_id).first()
     if data_key is None:
         raise DecryptionError(f"Data key {key_id} does not exist.")
     return _remember(data_key)
 
 
-def data_keys_preload(key_ids: Iterable[int]) -> PageKeys:
-    """Fetch in one query the keys a page of rows needs, instead of one query per holder."""
+def data_key_for_id(key_id: int) -> AESGCM | None:
+    """The data key with this id, or None once shredded. Raises when there is no such key."""
+    return entry_for_header(_HEADER.pack(FORMAT_VERSION, key_id)).aead
+
+
+def _key_rows(key_ids: list[int]) -> Iterable[tuple]:
+    """The _KeyRow columns of these data keys, as plain tuples. On PostgreSQL the ids go as one
+    array parameter (`id = ANY(%s)`): a page of 10,000 rows would otherwise send, and have the
+    driver parse, a query with 10,000 placeholders."""
+    alias = router.db_for_read(DataKey)
+    conn = connections[alias]
+    if conn.vendor != "postgresql":
+        return DataKey.objects.using(alias).filter(id__in=key_ids).values_list(*_KeyRow._fields)
+    meta, quote = DataKey._meta, conn.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _KeyRow._fields)
+    id_column = quote(meta.get_field("id").column)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {id_column} = ANY(%s)",  # noqa: S608
+            [key_ids],
+        )
+        return cursor.fetchall()
+
+
+def data_keys_preload(headers: Iterable[bytes]) -> PageKeys:
+    """Fetch in one query the keys a page of rows needs, instead of one query per holder.
+
+    `headers` are the first bytes of the values (`version | key id`); the page maps each to its
+    DataKeyEntry. Headers of an unknown format are left out (such a value raises when read)."""
     page = PageKeys()
-    missing = set()
-    for key_id in key_ids:
-        aead = key_cache.key(key_id)
-        if aead is MISSING:
-            missing.add(key_id)
-        else:
-            page[key_id] = aead
+    missing = {}
+    by_header = key_cache.by_header
+    for header in headers:
+        entry = by_header(header)
+        if entry is not None:
+            page[header] = entry
+        elif len(header) == _HEADER.size and header[0] == FORMAT_VERSION:
+            missing[_HEADER.unpack(header)[1]] = header
     if missing:
-        rows = DataKey.objects.filter(id__in=missing).values_list(*_KeyRow._fields)
+        rows = _key_rows(list(missing))
+        keks: dict[str, AESGCM] = {}
+        fetched = []
         for row in rows:  # plain tuples: model instances would cost more than the unwrapping
             key_row = _KeyRow(*row)
-            page[key_row.id] = _remember(key_row)
+            kek = keks.get(key_row.kek_id)
+            if kek is None and key_row.shredded_at is None:
+                kek = keks[key_row.kek_id] = _kek_aead(key_ring().kek(key_row.kek_id))
+            entry = _unwrapped(key_row, kek)
+            page[entry.header] = entry
+            fetched.append(((key_row.holder_type, key_row.holder_id), entry))
+        key_cache.put_many(fetched)
     return page
 
 
@@ -257,54 +348,71 @@ def _data_key_create(holder_type: str, holder_id: uuid.UUID) -> None:
         pass
 
 
-def data_key_for_holder(holder_type: str, holder_id: uuid.UUID) -> tuple[int, AESGCM]:
+def holder_entry(holder_type: str, holder_id: uuid.UUID) -> DataKeyEntry:
     """The holder's data key (created on first use). Raises HolderShredded once shredded."""
-    cached = key_cache.holder((holder_type, holder_id))
-    if cached is None:
+    entry = key_cache.holder(holder_type, holder_id)
+    if entry is None:
         data_key = DataKey.objects.filter(holder_type=holder_type, holder_id=holder_id).first()
         if data_key is None:
             _data_key_create(holder_type, holder_id)
             data_key = DataKey.objects.get(holder_type=holder_type, holder_id=holder_id)
-        cached = (data_key.id, _remember(data_key))
-    key_id, aead = cached
-    if aead is None:
+        entry = _remember(data_key)
+    if entry.aead is None:
         raise HolderShredded(f"{holder_type} {holder_id.hex} was shredded: nothing can be stored.")
-    return key_id, aead
+    return entry
+
+
+def data_key_for_holder(holder_type: str, holder_id: uuid.UUID) -> tuple[int, AESGCM]:
+    """The holder's (key id, data key), created on first use. Raises HolderShredded once
+    shredded."""
+    entry = holder_entry(holder_type, holder_id)
+    return entry.key_id, entry.aead  # type: ignore[return-value]
 
 
 # --- Sealing values -----------------------------------------------------------------------------
 # The hot paths take the associated data's fixed part (`app.model|field|row uuid|`) ready-made:
-# the fields compute it once per row, not once per value.
+# the fields compute it once per row, not once per value. The key id that ends it, and the header
+# a value starts with, are kept with each cached data key.
 
 
 def ad_prefix(*, label: str, field: str, row_id: uuid.UUID) -> bytes:
     return f"{label}|{field}|{row_id.hex}|".encode()
 
 
+def seal_entry(plain: bytes, prefix: bytes, entry: DataKeyEntry) -> Sealed:
+    """Seal under `entry` (from holder_entry, so never a shredded key)."""
+    nonce = urandom(NONCE_BYTES)
+    return Sealed(
+        entry.header + nonce + entry.aead.encrypt(nonce, plain, prefix + entry.ad_suffix)  # type: ignore[union-attr]
+    )
+
+
 def seal_with(plain: bytes, prefix: bytes, holder: tuple[str, uuid.UUID]) -> Sealed:
-    key_id, aead = data_key_for_holder(*holder)
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = aead.encrypt(nonce, plain, prefix + b"%d" % key_id)
-    return Sealed(_HEADER.pack(FORMAT_VERSION, key_id) + nonce + ciphertext)
+    return seal_entry(plain, prefix, holder_entry(*holder))
+
+
+def decrypt_failed(prefix: bytes) -> DecryptionError:
+    label, field, row_hex, _ = prefix.decode().split("|")
+    return DecryptionError(
+        f"{label}.{field} of row {row_hex} failed to decrypt: the value was altered, "
+        "moved from another row or field, or belongs to another key."
+    )
 
 
 def unseal_with(blob: bytes, prefix: bytes, page: dict | None = None) -> bytes | Shredded:
-    if len(blob) < OVERHEAD or blob[0] != FORMAT_VERSION:
+    if len(blob) < OVERHEAD:
         raise DecryptionError("An encrypted value is truncated or of an unknown format.")
-    key_id = int.from_bytes(blob[1:9], "big")
-    aead = MISSING if page is None else page.get(key_id, MISSING)
-    if aead is MISSING:
-        aead = data_key_for_id(key_id)
+    header = blob[:9]
+    entry = None if page is None else page.get(header)
+    if entry is None:
+        entry = entry_for_header(header)  # checks the format version
+    aead = entry.aead
     if aead is None:
         return SHREDDED
     try:
-        return aead.decrypt(blob[9:21], blob[21:], prefix + b"%d" % key_id)
+        return aead.decrypt(blob[9:21], blob[21:], prefix + entry.ad_suffix)
     except InvalidTag:
-        label, field, row_hex, _ = prefix.decode().split("|")
-        raise DecryptionError(
-            f"{label}.{field} of row {row_hex} failed to decrypt: the value was altered, "
-            "moved from another row or field, or belongs to another key."
-        ) from None
+        raise decrypt_failed(prefix) from None
 
 
 def seal(

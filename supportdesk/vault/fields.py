@@ -26,8 +26,11 @@ import hmac
 import json
 import uuid
 from functools import cached_property, lru_cache
+from os import urandom
+from time import monotonic
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core import checks
@@ -35,9 +38,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import SHREDDED, Sealed, VaultError
+from supportdesk.vault.crypto import (
+    NONCE_BYTES,
+    OVERHEAD,
+    SHREDDED,
+    DecryptionError,
+    Sealed,
+    VaultError,
+)
 from supportdesk.vault.keyring import key_ring
 from supportdesk.vault.normalise import NORMALISERS
+
+# The process's cache of data keys, read directly on the per-value paths (see crypto._KeyCache).
+_KEYS_BY_HEADER = crypto.key_cache.by_header_table
+_KEYS_BY_HOLDER = crypto.key_cache.by_holder_table
 
 
 class EncryptedFieldQueryError(VaultError):
@@ -98,26 +112,29 @@ class VaultDescriptor:
 
     def __init__(self, field: EncryptedMixin) -> None:
         self.field = field
+        self.name = field.attname
+        self.stored_types = field.stored_types
 
     def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        name = self.field.attname
+        name = self.name
         data = instance.__dict__
-        if name not in data:
+        try:
+            value = data[name]
+        except KeyError:
             instance.refresh_from_db(fields=[name])  # a deferred field, as Django would
-        value = data[name]
-        blob = self.field.stored(value)
-        if blob is not None:
-            plain = self.field.open(instance, blob)
-            if plain is SHREDDED:
-                return SHREDDED
+            value = data[name]
+        kind = type(value)
+        if kind not in self.stored_types:
+            return value  # plaintext (or None, or SHREDDED)
+        plain = self.field.open(instance, value.blob if kind is Sealed else bytes(value))
+        if plain is not SHREDDED:
             data[name] = plain
-            return plain
-        return value
+        return plain
 
     def __set__(self, instance: models.Model, value: Any) -> None:
-        instance.__dict__[self.field.attname] = value
+        instance.__dict__[self.name] = value
 
 
 class EncryptedMixin:
@@ -147,6 +164,12 @@ class EncryptedMixin:
         # would otherwise hold the decrypted values.
         kwargs["serialize"] = False
         super().__init__(*args, **kwargs)
+        # Plain UTF-8 text (encode/decode not overridden): the hot paths call str.encode and
+        # bytes.decode directly instead of going through the methods.
+        kind = type(self)
+        self.text_codec = (
+            kind.encode is EncryptedMixin.encode and kind.decode is EncryptedMixin.decode
+        )
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
@@ -164,58 +187,141 @@ class EncryptedMixin:
         return raw.decode("utf-8")
 
     @cached_property
+    def _label(self) -> str:
+        return self.model._meta.label_lower
+
+    @cached_property
     def _label_prefix(self) -> bytes:
-        return f"{self.model._meta.label_lower}|{self.name}|".encode()
+        """The constant start of this field's associated data: `app.model|field|`."""
+        return f"{self._label}|{self.name}|".encode()
 
     @cached_property
     def _row_attname(self) -> str:
         row_attr = vault_options(self.model)[1]
         return self.model._meta.pk.attname if row_attr == "pk" else row_attr
 
+    def _row_bytes(self, instance: models.Model) -> bytes:
+        """`row uuid|`, kept on the instance with the id it was made from (one uuid-to-hex
+        conversion per row, not per value; made again whenever the id changes)."""
+        data = instance.__dict__
+        row_id = data.get(self._row_attname)
+        cached = data.get("_vault_row")
+        if cached is None or (cached[0] is not row_id and cached[0] != row_id):
+            if type(row_id) is not uuid.UUID or type(instance) is not self.model:
+                row_id = row_id_of(instance)  # raises when there is no UUID yet
+            # `%032x` of the UUID's int is exactly uuid.hex, without the property call.
+            cached = (data.get(self._row_attname), b"%032x|" % row_id.int)
+            data["_vault_row"] = cached
+        return cached[1]
+
     def _prefix(self, instance: models.Model) -> bytes:
         """The fixed part of the associated data: `app.model|field|row uuid|`."""
-        row_id = instance.__dict__.get(self._row_attname)
-        cached = instance.__dict__.get("_vault_row")
-        if cached is None or (cached[0] is not row_id and cached[0] != row_id):
-            cached = (row_id, f"{row_id_of(instance).hex}|".encode())
-            instance.__dict__["_vault_row"] = cached
-        return self._label_prefix + cached[1]
+        return self._label_prefix + self._row_bytes(instance)
 
     @cached_property
-    def _holds_itself(self) -> bool:
-        return vault_options(self.model)[0] == "self"
+    def _holder_path(self) -> tuple[tuple[str, ...], str, str] | None:
+        """(hops, foreign-key attname, holder label) of the key holder, None for "self"."""
+        path = vault_options(self.model)[0]
+        if path == "self":
+            return None
+        *hops, last = path.split(".")
+        model: Any = self.model
+        for hop in hops:
+            model = model._meta.get_field(hop).related_model
+        fk = model._meta.get_field(last)
+        return tuple(hops), fk.attname, fk.related_model._meta.label_lower
 
     def _holder(self, instance: models.Model) -> tuple[str, uuid.UUID]:
-        if self._holds_itself:
+        holder_path = self._holder_path
+        if holder_path is None:
             row_id = instance.__dict__.get(self._row_attname)
             if type(row_id) is uuid.UUID:
-                return self.model._meta.label_lower, row_id
-        return holder_of(instance)
+                return self._label, row_id
+            return holder_of(instance)  # raises the usual error
+        if type(instance) is not self.model:
+            return holder_of(instance)  # a subclass may declare its own holder
+        hops, attname, label = holder_path
+        obj: Any = instance
+        for hop in hops:
+            obj = getattr(obj, hop)
+        holder_id = getattr(obj, attname)
+        if holder_id is None:
+            return holder_of(instance)  # raises the usual error
+        return label, holder_id
 
     def open(self, instance: models.Model, blob: bytes) -> Any:
-        page = instance.__dict__.get("_vault_keys")
-        plain = crypto.unseal_with(blob, self._prefix(instance), page)
-        return plain if plain is SHREDDED else self.decode(plain)
+        """The plaintext of a stored value of this field on this row (SHREDDED once its holder
+        was shredded). Raises DecryptionError for anything that does not open."""
+        if len(blob) < OVERHEAD:
+            raise DecryptionError("An encrypted value is truncated or of an unknown format.")
+        header = blob[:9]
+        data = instance.__dict__
+        page = data.get("_vault_keys")
+        entry = None if page is None else page.get(header)
+        if entry is None:
+            # The process cache holds only headers of the current format; anything else is
+            # looked up (and refused) by entry_for_header.
+            cached = _KEYS_BY_HEADER.get(header)
+            if cached is None or cached[0] < monotonic():
+                entry = crypto.entry_for_header(header)
+            else:
+                entry = cached[1]
+        aead = entry.aead
+        if aead is None:
+            return SHREDDED
+        cached = data.get("_vault_row")
+        if cached is None or cached[0] is not data.get(self._row_attname):
+            prefix = self._label_prefix + self._row_bytes(instance)
+        else:
+            prefix = self._label_prefix + cached[1]
+        try:
+            plain = aead.decrypt(blob[9:21], blob[21:], prefix + entry.ad_suffix)
+        except InvalidTag:
+            raise crypto.decrypt_failed(prefix) from None
+        return plain.decode() if self.text_codec else self.decode(plain)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
-        value = model_instance.__dict__.get(self.attname)
+        data = model_instance.__dict__
+        value = data.get(self.attname)
         if value is None:
             return None
-        holder = self._holder(model_instance)
-        blob = self.stored(value)
-        if blob is not None:
-            # Unread since loading: check it still opens for this row, and keep it if the holder
-            # is unchanged. A moved record (new holder) is sealed again under the new holder's key.
-            sealed = Sealed(blob)
-            plain = crypto.unseal_with(
-                blob, self._prefix(model_instance), model_instance.__dict__.get("_vault_keys")
-            )
-            if plain is SHREDDED or sealed.key_id == crypto.data_key_for_holder(*holder)[0]:
-                return sealed
-            return crypto.seal_with(plain, self._prefix(model_instance), holder)
+        kind = type(value)
+        if kind in self.stored_types:
+            return self._keep_or_reseal(model_instance, value.blob if kind is Sealed else value)
         if value is SHREDDED:
             raise crypto.HolderShredded("A shredded value cannot be saved again.")
-        return crypto.seal_with(self.encode(value), self._prefix(model_instance), holder)
+        row_id = data.get(self._row_attname)
+        entry = None
+        if self._holder_path is None and type(row_id) is uuid.UUID:
+            cached = _KEYS_BY_HOLDER.get((self._label, row_id.int))  # the row holds its own key
+            if cached is not None and cached[0] >= monotonic():
+                entry = cached[1]
+        if entry is None or entry.aead is None:
+            entry = crypto.holder_entry(*self._holder(model_instance))  # raises once shredded
+        cached = data.get("_vault_row")
+        if cached is None or cached[0] is not row_id:
+            prefix = self._label_prefix + self._row_bytes(model_instance)
+        else:
+            prefix = self._label_prefix + cached[1]
+        plain = value.encode() if kind is str and self.text_codec else self.encode(value)
+        nonce = urandom(NONCE_BYTES)
+        return Sealed(
+            entry.header + nonce + entry.aead.encrypt(nonce, plain, prefix + entry.ad_suffix)
+        )
+
+    def _keep_or_reseal(self, model_instance: models.Model, stored: bytes) -> Sealed:
+        """A value unread since loading: check it still opens for this row, and keep it if the
+        holder is unchanged. A moved record (new holder) is sealed again under the new holder's
+        key. A value that does not open raises, so a damaged value is never saved over."""
+        holder = self._holder(model_instance)
+        blob = bytes(stored)
+        sealed = Sealed(blob)
+        plain = crypto.unseal_with(
+            blob, self._prefix(model_instance), model_instance.__dict__.get("_vault_keys")
+        )
+        if plain is SHREDDED or sealed.key_id == crypto.data_key_for_holder(*holder)[0]:
+            return sealed
+        return crypto.seal_with(plain, self._prefix(model_instance), holder)
 
     def get_db_prep_save(self, value: Any, connection: Any) -> bytes | None:
         return self.get_db_prep_value(value, connection)

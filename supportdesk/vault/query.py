@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import OVERHEAD
+from supportdesk.vault.crypto import OVERHEAD, Sealed
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
@@ -75,19 +75,22 @@ class VaultQuerySet(models.QuerySet):
         if not fields or not self._result_cache:
             return
         rows = [obj for obj in self._result_cache if isinstance(obj, models.Model)]
-        key_ids = set()
+        headers = set()
+        attnames = [(field.attname, field.stored_types) for field in fields]
         for obj in rows:
             data = obj.__dict__
             # All of a row's values are sealed under its holder's one key: the first will do (a
             # value under another key is fetched when read).
-            for field in fields:
-                blob = field.stored(data.get(field.attname))
-                if blob is not None:
+            for attname, stored_types in attnames:
+                value = data.get(attname)
+                kind = type(value)
+                if kind in stored_types:
+                    blob = value.blob if kind is Sealed else value
                     if len(blob) >= OVERHEAD:  # a damaged value raises when read, not here
-                        key_ids.add(int.from_bytes(blob[1:9], "big"))
+                        headers.add(bytes(blob[:9]))  # `version | data-key id`
                     break
-        if key_ids:
-            page = crypto.data_keys_preload(key_ids)
+        if headers:
+            page = crypto.data_keys_preload(headers)
             for obj in rows:
                 obj.__dict__["_vault_keys"] = page
 
