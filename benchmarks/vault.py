@@ -257,6 +257,19 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
     def raw_encrypt() -> bytes:
         return aead.encrypt(os.urandom(12), raw, ad)
 
+    # The same calls plus what any code storing this format has to do around them (UTF-8,
+    # `header | nonce | ciphertext` packed and sliced): a like-for-like reference, shown next to
+    # the bare calls. The target is judged against the bare calls.
+    header = sealed.blob[:9]
+    blob = header + nonce + token
+
+    def format_encrypt() -> bytes:
+        fresh = os.urandom(12)
+        return header + fresh + aead.encrypt(fresh, value.encode(), ad)
+
+    def format_decrypt() -> str:
+        return aead.decrypt(blob[9:21], blob[21:], ad).decode()
+
     def vault_encrypt() -> object:
         instance.__dict__["name"] = value
         return field.pre_save(instance, add=False)
@@ -264,6 +277,7 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
     encrypt = interleaved_us(
         {
             "raw AESGCM": raw_encrypt,
+            FORMAT_ROW: format_encrypt,
             "vault field": vault_encrypt,
             "django-fernet-encrypted-fields": lambda: fernet_field.get_db_prep_value(
                 value, connection
@@ -274,6 +288,7 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
     decrypt = interleaved_us(
         {
             "raw AESGCM": lambda: aead.decrypt(nonce, token, ad),
+            FORMAT_ROW: format_decrypt,
             "vault field": lambda: field.open(instance, sealed.blob),
             "django-fernet-encrypted-fields": lambda: fernet_field.from_db_value(
                 fernet_token, None, connection
@@ -284,6 +299,9 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
     results = [(name, encrypt[name], decrypt[name]) for name in encrypt]
     del rows
     return results
+
+
+FORMAT_ROW = "raw AESGCM + stored format (UTF-8, pack/slice the bytes)"
 
 
 # --- 2. loading 10,000 rows ----------------------------------------------------------------------
@@ -420,7 +438,13 @@ PREAMBLE = (
     "What the rows mean. *Per-field cost*: the vault's field code on save (`pre_save`: key "
     "lookup in the process cache, associated data, nonce, AES-GCM) and on read (`open`), "
     "against bare `AESGCM.encrypt/decrypt` calls and against django-fernet-encrypted-fields' "
-    "field code, on the same value. *Loading*: `list(Model.objects.all())` (load) and the same "
+    "field code, on the same value. The bare encrypt call includes drawing its random nonce "
+    "(`os.urandom(12)`), as the vault does; the bare decrypt call gets nonce and ciphertext "
+    "already split and returns bytes. The *stored format* row adds only what any code keeping "
+    "this format must do around the calls (UTF-8 encode/decode, packing and slicing "
+    "`header | nonce | ciphertext`); it is a like-for-like reference, and the 2x target is still "
+    "judged against the bare calls, as in earlier runs. *Loading*: `list(Model.objects.all())` "
+    "(load) and the same "
     "with every encrypted attribute read (load + read), against a plaintext model of the same "
     "shape timed in the same turns; values are opened on first read, so *load* costs the "
     "data-key fetch (one query per page, one unwrap per key not cached) and *load + read* adds "
@@ -454,12 +478,14 @@ def report(args: argparse.Namespace) -> str:
     fields = bench_fields([])
     for label, enc, dec in fields:
         lines.append(f"| {label} | {enc:.2f} | {dec:.2f} |")
-    raw, ours, fern = fields
+    raw, fmt, ours, fern = fields
     lines += [
         "",
         "| ratio | encrypt | decrypt | target |",
         "| --- | ---: | ---: | --- |",
         f"| vault / raw AESGCM | {ours[1] / raw[1]:.2f}x | {ours[2] / raw[2]:.2f}x | within 2x |",
+        f"| vault / raw AESGCM + stored format | {ours[1] / fmt[1]:.2f}x "
+        f"| {ours[2] / fmt[2]:.2f}x | (reference only) |",
         f"| fernet / vault | {fern[1] / ours[1]:.1f}x | {fern[2] / ours[2]:.1f}x | 3x or more |",
     ]
     load = bench_load(args.load_rows)
@@ -477,7 +503,23 @@ def report(args: argparse.Namespace) -> str:
             f"| {loads['candidate'] / loads['plain']:.2f} "
             f"| {reads['candidate'] / reads['plain']:.2f} |"
         )
-    lines += ["", "Target: ratio at most 1.3 against plaintext.", ""]
+    values = args.load_rows * len(FIELDS)
+    floors = [
+        (label, (reads["plain"] + values * raw[2] / 1000) / reads["plain"])
+        for label, _loads, reads in load
+        if label.startswith("vault")
+    ]
+    lines += [
+        "",
+        "Target: ratio at most 1.3 against plaintext.",
+        "",
+        f"A floor for *load + read*: the {values:,} bare AES-GCM opens alone "
+        f"({raw[2]:.2f} µs each, the raw decrypt above) cost {values * raw[2] / 1000:.0f} ms, "
+        "so even with nothing else added the ratio could not go below "
+        + ", ".join(f"{ratio:.2f} ({label})" for label, ratio in floors)
+        + ".",
+        "",
+    ]
     lines += [
         "| blind-index lookup, `filter_blind(phone=...)`, 500 in turns "
         "| median ms | p95 ms | table built in |",
@@ -493,6 +535,9 @@ def report(args: argparse.Namespace) -> str:
         f"Lookup median ratio {args.index_rows:,} / {args.small_rows:,} rows: {ratio:.2f} "
         "(targets: median under 5 ms, ratio under 2).",
     ]
+    lines[0] = lines[0].replace(
+        "when it started", f"when it started and {os.getloadavg()[1]:.1f} when it ended"
+    )
     lines += ["", "Targets in this run:", ""]
     lines += [f"- {verdict}" for verdict in _verdicts(fields, load, medians, args)]
     return "\n".join(lines)
@@ -507,7 +552,7 @@ def _verdicts(
     def mark(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    raw, ours, fern = fields
+    raw, _fmt, ours, fern = fields
     worst_raw = max(ours[1] / raw[1], ours[2] / raw[2])
     worst_fernet = min(fern[1] / ours[1], fern[2] / ours[2])
     out = [
@@ -520,7 +565,8 @@ def _verdicts(
             ratio_load = loads["candidate"] / loads["plain"]
             ratio_read = reads["candidate"] / reads["plain"]
             out.append(
-                f"10,000-row load ratio <= 1.3, {label}: load {mark(ratio_load <= 1.3)} "
+                f"{args.load_rows:,}-row load ratio <= 1.3, {label}: "
+                f"load {mark(ratio_load <= 1.3)} "
                 f"({ratio_load:.2f}), load + read {mark(ratio_read <= 1.3)} ({ratio_read:.2f})"
             )
     big, small = medians[args.index_rows], medians[args.small_rows]

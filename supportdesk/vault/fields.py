@@ -52,6 +52,7 @@ from supportdesk.vault.normalise import NORMALISERS
 # The process's cache of data keys, read directly on the per-value paths (see crypto._KeyCache).
 _KEYS_BY_HEADER = crypto.key_cache.by_header_table
 _KEYS_BY_HOLDER = crypto.key_cache.by_holder_table
+_UUID = uuid.UUID
 
 
 class EncryptedFieldQueryError(VaultError):
@@ -254,6 +255,7 @@ class EncryptedMixin:
         was shredded). Raises DecryptionError for anything that does not open."""
         if len(blob) < OVERHEAD:
             raise DecryptionError("An encrypted value is truncated or of an unknown format.")
+        label_prefix, row_attname, text_codec = self._read_constants
         header = blob[:9]
         data = instance.__dict__
         page = data.get("_vault_keys")
@@ -270,40 +272,62 @@ class EncryptedMixin:
         if aead is None:
             return SHREDDED
         cached = data.get("_vault_row")
-        if cached is None or cached[0] is not data.get(self._row_attname):
-            prefix = self._label_prefix + self._row_bytes(instance)
+        if cached is None or cached[0] is not data.get(row_attname):
+            prefix = label_prefix + self._row_bytes(instance)
         else:
-            prefix = self._label_prefix + cached[1]
+            prefix = label_prefix + cached[1]
         try:
             plain = aead.decrypt(blob[9:21], blob[21:], prefix + entry.ad_suffix)
         except InvalidTag:
             raise crypto.decrypt_failed(prefix) from None
-        return plain.decode() if self.text_codec else self.decode(plain)
+        return plain.decode() if text_codec else self.decode(plain)
+
+    @cached_property
+    def _read_constants(self) -> tuple[bytes, str, bool]:
+        """What open() needs of the field, in one attribute read."""
+        return self._label_prefix, self._row_attname, self.text_codec
+
+    @cached_property
+    def _save_constants(self) -> tuple[str, frozenset, str, str, bytes, bool, bool]:
+        """What pre_save() needs of the field, in one attribute read."""
+        holds_itself = self._holder_path is None
+        return (
+            self.attname,
+            self.stored_types,
+            self._row_attname,
+            self._label,
+            self._label_prefix,
+            self.text_codec,
+            holds_itself,
+        )
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
+        attname, stored_types, row_attname, label, label_prefix, text_codec, holds_itself = (
+            self._save_constants
+        )
         data = model_instance.__dict__
-        value = data.get(self.attname)
+        value = data.get(attname)
         if value is None:
             return None
         kind = type(value)
-        if kind in self.stored_types:
+        if kind in stored_types:
             return self._keep_or_reseal(model_instance, value.blob if kind is Sealed else value)
         if value is SHREDDED:
             raise crypto.HolderShredded("A shredded value cannot be saved again.")
-        row_id = data.get(self._row_attname)
+        row_id = data.get(row_attname)
         entry = None
-        if self._holder_path is None and type(row_id) is uuid.UUID:
-            cached = _KEYS_BY_HOLDER.get((self._label, row_id.int))  # the row holds its own key
+        if holds_itself and type(row_id) is _UUID:
+            cached = _KEYS_BY_HOLDER.get((label, row_id.int))  # the row holds its own key
             if cached is not None and cached[0] >= monotonic():
                 entry = cached[1]
         if entry is None or entry.aead is None:
             entry = crypto.holder_entry(*self._holder(model_instance))  # raises once shredded
         cached = data.get("_vault_row")
         if cached is None or cached[0] is not row_id:
-            prefix = self._label_prefix + self._row_bytes(model_instance)
+            prefix = label_prefix + self._row_bytes(model_instance)
         else:
-            prefix = self._label_prefix + cached[1]
-        plain = value.encode() if kind is str and self.text_codec else self.encode(value)
+            prefix = label_prefix + cached[1]
+        plain = value.encode() if kind is str and text_codec else self.encode(value)
         nonce = urandom(NONCE_BYTES)
         return Sealed(
             entry.header + nonce + entry.aead.encrypt(nonce, plain, prefix + entry.ad_suffix)
