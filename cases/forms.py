@@ -313,6 +313,20 @@ class FamilyMemberForm(PageForm):
         return self.cleaned_data["age_group"] or FamilyMember.AgeGroup.UNKNOWN
 
 
+class ContactAddForm(PageForm):
+    kind = forms.ChoiceField(label=_("How"), choices=ContactChannel.Kind.choices)
+    value = forms.CharField(label=_("Number or name"), max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") in ContactChannel.PHONE_KINDS and data.get("value"):
+            try:
+                phone_checked(data["value"])
+            except ValidationError as error:
+                self.add_error("value", error)
+        return data
+
+
 class SecurityFlagForm(PageForm):
     kind = forms.ChoiceField(label=_("What happened"), choices=SecurityFlag.Kind.choices)
     severity = forms.TypedChoiceField(

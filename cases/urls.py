@@ -27,6 +27,7 @@ urlpatterns = [
     path(CASE + "assign/", views.case_assign_view, name="assign"),
     path(CASE + "hold/", views.case_hold_view, name="hold"),
     path(CASE + "notes/", views.case_note_view, name="note"),
+    path(CASE + "contacts/", views.case_contact_add_view, name="contact_add"),
     path(CASE + "family/", views.family_member_add_view, name="family_add"),
     path(CASE + "family/<uuid:member_id>/flags/", views.security_flag_add_view, name="flag_add"),
     path(

@@ -61,6 +61,7 @@ for _name in (
     "hold",
     "note",
     "family_add",
+    "contact_add",
     "cdm_create",
 ):
     _case_page(_name)

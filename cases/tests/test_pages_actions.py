@@ -423,6 +423,7 @@ ACTIONS = [
     ("hold", {"on_hold": "1"}, {}),
     ("note", {"text": "x"}, {}),
     ("family_add", {"relation": "spouse"}, {}),
+    ("contact_add", {"kind": "telegram", "value": "@someone"}, {}),
     ("flag_add", {"kind": "contacted", "severity": "2"}, {"member_id": "member"}),
     ("flag_resolve", {}, {"flag_id": "flag"}),
     ("cdm_create", {"kind": "cdm"}, {}),
@@ -548,3 +549,22 @@ def test_no_input_makes_an_action_fail_with_a_server_error(
     for data in GARBAGE:
         response = post(client, name, case, data, **kwargs)
         assert response.status_code < 500, (name, data)
+
+
+def test_a_contact_added_on_the_case_page_is_stored_and_checked(volunteer, team) -> None:
+    from cases.models import ContactChannel, DuplicateFlag
+    from cases.tests.factories import CaseFactory, ContactFactory
+
+    ContactFactory(case=CaseFactory(team=team), phone="+959420123456")
+    case = CaseFactory(team=team)
+    client = verified_client(volunteer)
+    url = reverse("cases:contact_add", args=[case.pk])
+    bad = client.post(url, {"kind": "phone", "value": "12"})
+    assert bad.status_code == 400 and not ContactChannel.objects.filter(case=case).exists()
+    response = client.post(url, {"kind": "whatsapp", "value": "09 420 123 456"})
+    assert response.status_code == 302
+    assert ContactChannel.objects.get(case=case).phone == "+959420123456"
+    assert DuplicateFlag.objects.filter(case=case).exists()
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "+959420123456" in page
+    assert "This case may be the same person as another case" in page

@@ -4,6 +4,7 @@ page's actions (`actions`); coordinators' duplicates and CDM export (`coordinati
 
 from cases.views.actions import (
     case_assign_view,
+    case_contact_add_view,
     case_hold_view,
     case_note_view,
     case_transition_view,
@@ -31,6 +32,7 @@ from cases.views.pages import (
 
 __all__ = [
     "case_assign_view",
+    "case_contact_add_view",
     "case_create_view",
     "case_detail_view",
     "case_edit_view",

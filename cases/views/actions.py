@@ -18,6 +18,7 @@ from cases.forms import (
     CdmCreateForm,
     CdmIssueForm,
     CdmSubmitForm,
+    ContactAddForm,
     FamilyMemberForm,
     HoldForm,
     NoteForm,
@@ -28,7 +29,7 @@ from cases.forms import (
     VouchForm,
 )
 from cases.models import Case, CdmRequest
-from cases.services import cdm, family, lifecycle
+from cases.services import cdm, family, intake, lifecycle
 from cases.views.common import FormInvalid, case_action, done, valid
 
 
@@ -101,6 +102,15 @@ def case_note_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
     data = valid("note", TextForm(request.POST))
     lifecycle.case_note_add(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("Note added."), "timeline")
+
+
+@case_action("contact")
+def case_contact_add_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    data = valid("contact", ContactAddForm(request.POST, auto_id="contact-%s"))
+    intake.case_contact_add(
+        actor=request.user, case=_case(request, case_id), contact=intake.ContactInput(**data)
+    )
+    return done(request, case_id, _("Contact added."), "person")
 
 
 @case_action("family")

@@ -26,6 +26,7 @@ from cases.forms import (
     CdmCreateForm,
     CdmIssueForm,
     CdmSubmitForm,
+    ContactAddForm,
     FamilyMemberForm,
     HoldForm,
     NoteForm,
@@ -121,6 +122,7 @@ def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
     found: dict[str, Any] = {
         "transition": TransitionForm(moves=status_moves(case, coordinator)),
         "note": TextForm(),
+        "contact": ContactAddForm(auto_id="contact-%s"),
         "family": FamilyMemberForm(auto_id="family-%s"),
     }
     if case.verification == Case.Verification.UNVERIFIED:
