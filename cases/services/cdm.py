@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseEvent, CdmRequest
 from cases.services.common import (
     Conflict,
-    clean_texts,
+    clean_text,
     coordinators_of,
     event_add,
     require_coordinator,
@@ -172,7 +172,7 @@ def cdm_request_reject(*, actor: User, request: CdmRequest, reason: str) -> CdmR
     require_coordinator(actor, request.case.team)
     _require_state(request, R.SUBMITTED)
     request.state = R.REJECTED
-    request.rejection_reason = clean_texts({"reason": reason}).values["reason"]
+    request.rejection_reason = clean_text(reason)
     request.save()
     followup_cancel(subject=request, kind=CDM_UNANSWERED)
     _record(request, actor=actor, action="reject", fields=["state", "rejection_reason"])

@@ -56,7 +56,12 @@ def event_add(
     to_status: str = "",
 ) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, kind=kind, actor=actor, text=text, from_status=from_status, to_status=to_status
+        case=case,
+        kind=kind,
+        actor=actor,
+        text=clean_text(text),
+        from_status=from_status,
+        to_status=to_status,
     )
 
 
@@ -72,6 +77,11 @@ class CleanText:
         self.values[name] = normalised.value
         self.needs_review = self.needs_review or normalised.needs_review
         return normalised.value
+
+
+def clean_text(raw: str) -> str:
+    """One free-text value, Burmese-aware (see `CleanText`)."""
+    return normalise_text(raw or "").value
 
 
 def clean_texts(values: dict[str, str]) -> CleanText:

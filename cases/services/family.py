@@ -15,6 +15,7 @@ from cases.models import Case, CaseEvent, FamilyMember, SecurityFlag
 from cases.rules import URGENT_FLAGS
 from cases.services.common import (
     Conflict,
+    clean_text,
     clean_texts,
     coordinators_notify,
     event_add,
@@ -114,7 +115,7 @@ def security_flag_add(
         observed_on=observed_on,
         review_on=review_on,
         created_by=actor,
-        source=clean_texts({"source": source}).values["source"],
+        source=clean_text(source),
     )
     case_risk_refresh(case=case)
     label = dict(SecurityFlag.Kind.choices)[kind]
@@ -167,7 +168,7 @@ def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") ->
         case=case,
         kind=CaseEvent.Kind.FLAG,
         actor=actor,
-        text=clean_texts({"note": note}).values["note"],
+        text=note,
     )
     audit_record(actor=actor, action="security_flag.resolve", obj=flag, fields=["resolved_at"])
     return flag

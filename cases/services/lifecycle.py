@@ -17,7 +17,6 @@ from cases.rules import (
 from cases.services.common import (
     Conflict,
     NotOnTeam,
-    clean_texts,
     coordinators_notify,
     event_add,
     require_coordinator,
@@ -80,7 +79,7 @@ def case_transition(*, actor: User, case: Case, to_status: str, reason: str = ""
         actor=actor,
         from_status=previous,
         to_status=to_status,
-        text=clean_texts({"reason": reason}).values["reason"],
+        text=reason,
     )
     audit_record(actor=actor, action="case.transition", obj=case, fields=["status"])
     if to_status in ALARMING:
@@ -113,7 +112,7 @@ def case_vouch(*, actor: User, case: Case, by_case: Case | None = None, note: st
         case=case,
         kind=CaseEvent.Kind.VERIFICATION,
         actor=actor,
-        text=clean_texts({"note": note}).values["note"],
+        text=note,
     )
     audit_record(actor=actor, action="case.vouch", obj=case, fields=["verification"])
     return case
@@ -138,7 +137,7 @@ def case_verify(*, actor: User, case: Case, note: str = "") -> Case:
         case=case,
         kind=CaseEvent.Kind.VERIFICATION,
         actor=actor,
-        text=clean_texts({"note": note}).values["note"],
+        text=note,
     )
     audit_record(actor=actor, action="case.verify", obj=case, fields=["verification"])
     return case
@@ -166,7 +165,7 @@ def case_verification_revoke(*, actor: User, case: Case, reason: str) -> Case:
         case=case,
         kind=CaseEvent.Kind.VERIFICATION,
         actor=actor,
-        text=clean_texts({"reason": reason}).values["reason"],
+        text=reason,
     )
     audit_record(actor=actor, action="case.verification_revoke", obj=case, fields=["verification"])
     return case
@@ -211,7 +210,7 @@ def case_note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
         case=case,
         kind=CaseEvent.Kind.NOTE,
         actor=actor,
-        text=clean_texts({"text": text}).values["text"],
+        text=text,
     )
     audit_record(actor=actor, action="case.note_add", obj=case, fields=["events.text"])
     return event
