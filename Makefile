@@ -57,6 +57,7 @@ bench-vault: install-dev
 	$(BIN)/python -m benchmarks.vault
 
 bench-audit: install-dev
+	$(BIN)/pip install --quiet -e '.[bench]'
 	@scripts/services.sh
 	$(BIN)/python -m benchmarks.audit
 

@@ -46,8 +46,12 @@ def bad_request(field: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({field: [message]})
 
 
-def detail_response(request: Request, case: Case, *, status_code: int = 200) -> Response:
-    case = selectors.case_detail(user=request.user, case_id=case.pk)
+def detail_response(
+    request: Request, case: Case, *, status_code: int = 200, fetched: bool = False
+) -> Response:
+    """The case as its detail shows it; `fetched` when `case` came from selectors.case_detail."""
+    if not fetched:
+        case = selectors.case_detail(user=request.user, case_id=case.pk)
     audit_record_view(actor=request.user, obj=case, fields=CASE_DETAIL_FIELDS)
     context = {"possible_duplicates": selectors.possible_duplicate_count(case=case)}
     return Response(CaseDetailOutput(case, context=context).data, status=status_code)
@@ -97,8 +101,8 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request: Request, case_id: UUID) -> Response:
-        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        return detail_response(request, case)
+        case = selectors.case_detail(user=request.user, case_id=case_id)
+        return detail_response(request, case, fetched=True)
 
     @extend_schema(request=CaseUpdateInput(partial=True), responses=CaseDetailOutput)
     def patch(self, request: Request, case_id: UUID) -> Response:
