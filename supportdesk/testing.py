@@ -28,34 +28,34 @@ def _clean_cache() -> None:
 
 @pytest.fixture
 def team(db: None) -> Team:
-    return TeamFactory(name="Team North")
+    return TeamFactory.create(name="Team North")
 
 
 @pytest.fixture
 def other_team(db: None) -> Team:
-    return TeamFactory(name="Team South")
+    return TeamFactory.create(name="Team South")
 
 
 @pytest.fixture
 def volunteer(team: Team) -> User:
-    return MembershipFactory(team=team, user__username="volunteer").user
+    return MembershipFactory.create(team=team, user__username="volunteer").user
 
 
 @pytest.fixture
 def coordinator(team: Team) -> User:
-    return MembershipFactory(
+    return MembershipFactory.create(
         team=team, user__username="coordinator", user__role=User.Role.COORDINATOR
     ).user
 
 
 @pytest.fixture
 def outsider(other_team: Team) -> User:
-    return MembershipFactory(team=other_team, user__username="outsider").user
+    return MembershipFactory.create(team=other_team, user__username="outsider").user
 
 
 @pytest.fixture
 def administrator(db: None) -> User:
-    return UserFactory(username="administrator", role=User.Role.ADMINISTRATOR)
+    return UserFactory.create(username="administrator", role=User.Role.ADMINISTRATOR)
 
 
 def enrol_totp(user: User) -> TOTPDevice:

@@ -12,8 +12,8 @@ from supportdesk.audit.tests.coverage import ViewCoverage, register_personal_dat
 
 
 def _member(role: str = User.Role.VOLUNTEER, team=None):
-    team = team or TeamFactory()
-    return MembershipFactory(team=team, user__role=role).user, team
+    team = team or TeamFactory.create()
+    return MembershipFactory.create(team=team, user__role=role).user, team
 
 
 def _viewed(case: Case) -> list[tuple[str, str, str]]:
@@ -30,7 +30,7 @@ def _case_route(
 ):
     def setup() -> ViewCoverage:
         user, team = _member(role)
-        case = CaseFactory(team=team, **case_fields)
+        case = CaseFactory.create(team=team, **case_fields)
         return ViewCoverage(
             user=user,
             kwargs={"case_id": case.pk},
@@ -46,7 +46,7 @@ def _case_route(
 @register_personal_data_route("api:cases")
 def _case_list() -> ViewCoverage:
     user, team = _member()
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     return ViewCoverage(user=user, api=True, expect=[("case.list_view", "cases.case", case.pk.hex)])
 
 
@@ -64,7 +64,7 @@ _case_route("case-cdm-requests", method="get")
 @register_personal_data_route("api:case-verify")
 def _case_verify() -> ViewCoverage:
     coordinator, team = _member(User.Role.COORDINATOR)
-    case = CaseFactory(team=team, verification=Case.Verification.VOUCHED)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)
     return ViewCoverage(
         user=coordinator,
         kwargs={"case_id": case.pk},
@@ -78,7 +78,7 @@ def _case_verify() -> ViewCoverage:
 @register_personal_data_route("api:case-assign")
 def _case_assign() -> ViewCoverage:
     coordinator, team = _member(User.Role.COORDINATOR)
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     return ViewCoverage(
         user=coordinator,
         kwargs={"case_id": case.pk},
@@ -92,7 +92,7 @@ def _case_assign() -> ViewCoverage:
 @register_personal_data_route("api:family-member")
 def _family_member() -> ViewCoverage:
     user, team = _member()
-    member = FamilyMemberFactory(case=CaseFactory(team=team))
+    member = FamilyMemberFactory.create(case=CaseFactory.create(team=team))
     return ViewCoverage(
         user=user,
         kwargs={"member_id": member.pk},
@@ -106,13 +106,13 @@ def _family_member() -> ViewCoverage:
 def _cdm_route(name: str, state: str, data: dict | None = None, **case_fields: object):
     def setup() -> ViewCoverage:
         coordinator, team = _member(User.Role.COORDINATOR)
-        case = CaseFactory(
+        case = CaseFactory.create(
             team=team,
             verification=Case.Verification.VERIFIED,
             date_left=datetime.date(2021, 3, 1),
             **case_fields,
         )
-        request = CdmRequestFactory(case=case, state=state)
+        request = CdmRequestFactory.create(case=case, state=state)
         return ViewCoverage(
             user=coordinator,
             kwargs={"request_id": request.pk},
@@ -135,7 +135,9 @@ _cdm_route("cdm-withdraw", CdmRequest.State.DRAFT)
 @register_personal_data_route("api:cdm-export")
 def _cdm_export() -> ViewCoverage:
     coordinator, team = _member(User.Role.COORDINATOR)
-    request = CdmRequestFactory(case=CaseFactory(team=team), state=CdmRequest.State.READY)
+    request = CdmRequestFactory.create(
+        case=CaseFactory.create(team=team), state=CdmRequest.State.READY
+    )
     return ViewCoverage(
         user=coordinator, api=True, expect=[("export.csv", "cases.cdmrequest", request.pk.hex)]
     )

@@ -21,7 +21,7 @@ from supportdesk.audit.tests.coverage import ViewCoverage, register_personal_dat
 
 
 def _member(team: Team, role: str = User.Role.VOLUNTEER) -> User:
-    return MembershipFactory(team=team, user__role=role).user
+    return MembershipFactory.create(team=team, user__role=role).user
 
 
 def _viewed(case: Case) -> list[tuple[str, str, str]]:
@@ -34,7 +34,7 @@ def _listed(case: Case) -> list[tuple[str, str, str]]:
 
 @register_personal_data_route("cases:list")
 def _case_list() -> ViewCoverage:
-    case = CaseFactory()
+    case = CaseFactory.create()
     return ViewCoverage(user=_member(case.team), expect=_listed(case))
 
 
@@ -42,7 +42,7 @@ def _case_page(name: str, extra: Callable[[Case], dict[str, Any]] | None = None)
     """A GET of a route under /cases/<case_id>/ shows the case page."""
 
     def setup() -> ViewCoverage:
-        case = CaseFactory()
+        case = CaseFactory.create()
         kwargs = {"case_id": case.pk, **(extra(case) if extra else {})}
         user = _member(case.team, User.Role.COORDINATOR)
         return ViewCoverage(user=user, kwargs=kwargs, expect=_viewed(case))
@@ -65,18 +65,18 @@ for _name in (
     "cdm_create",
 ):
     _case_page(_name)
-_case_page("flag_add", lambda case: {"member_id": FamilyMemberFactory(case=case).pk})
+_case_page("flag_add", lambda case: {"member_id": FamilyMemberFactory.create(case=case).pk})
 _case_page(
     "flag_resolve",
-    lambda case: {"flag_id": SecurityFlagFactory(family_member__case=case).pk},
+    lambda case: {"flag_id": SecurityFlagFactory.create(family_member__case=case).pk},
 )
 for _step in ("ready", "submit", "issue", "reject", "withdraw"):
-    _case_page(f"cdm_{_step}", lambda case: {"request_id": CdmRequestFactory(case=case).pk})
+    _case_page(f"cdm_{_step}", lambda case: {"request_id": CdmRequestFactory.create(case=case).pk})
 
 
 def _duplicate() -> tuple[User, DuplicateFlag]:
-    team = TeamFactory()
-    older, newer = CaseFactory(team=team), CaseFactory(team=team)
+    team = TeamFactory.create()
+    older, newer = CaseFactory.create(team=team), CaseFactory.create(team=team)
     flag = DuplicateFlag.objects.create(case=newer, other=older, matched_on="phone")
     return _member(team, User.Role.COORDINATOR), flag
 
@@ -95,6 +95,6 @@ def _duplicate_resolve() -> ViewCoverage:
 
 @register_personal_data_route("cases:cdm_export")
 def _cdm_export() -> ViewCoverage:
-    request = CdmRequestFactory(state=CdmRequest.State.READY)
+    request = CdmRequestFactory.create(state=CdmRequest.State.READY)
     user = _member(request.case.team, User.Role.COORDINATOR)
     return ViewCoverage(user=user, expect=[("export.csv", "cases.cdmrequest", request.pk.hex)])

@@ -1,12 +1,13 @@
 import uuid
 
 import factory
+from factory.django import DjangoModelFactory
 
 from cases.models import Case, CdmRequest, ContactChannel, FamilyMember, SecurityFlag, ServiceBranch
 from supportdesk.accounts.tests.factories import TeamFactory
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(DjangoModelFactory[Case]):
     class Meta:
         model = Case
 
@@ -21,7 +22,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     contact_method = Case.ContactMethod.MESSAGING_APP
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(DjangoModelFactory[ContactChannel]):
     class Meta:
         model = ContactChannel
 
@@ -31,7 +32,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     phone = "+959420123456"
 
 
-class FamilyMemberFactory(factory.django.DjangoModelFactory):
+class FamilyMemberFactory(DjangoModelFactory[FamilyMember]):
     class Meta:
         model = FamilyMember
 
@@ -42,7 +43,7 @@ class FamilyMemberFactory(factory.django.DjangoModelFactory):
     location = "Mandalay"
 
 
-class SecurityFlagFactory(factory.django.DjangoModelFactory):
+class SecurityFlagFactory(DjangoModelFactory[SecurityFlag]):
     class Meta:
         model = SecurityFlag
 
@@ -54,7 +55,7 @@ class SecurityFlagFactory(factory.django.DjangoModelFactory):
     review_on = factory.Faker("date_this_year")
 
 
-class CdmRequestFactory(factory.django.DjangoModelFactory):
+class CdmRequestFactory(DjangoModelFactory[CdmRequest]):
     class Meta:
         model = CdmRequest
 

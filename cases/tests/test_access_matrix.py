@@ -104,16 +104,16 @@ COLLECTIONS = {"cases", "case-duplicates", "case-statistics", "cdm-export"}
 
 @pytest.fixture
 def world(team, other_team):
-    case = CaseFactory(team=team)
-    member = FamilyMemberFactory(case=case)
+    case = CaseFactory.create(team=team)
+    member = FamilyMemberFactory.create(case=case)
     return {
         "case": case,
         "team": team,
         "member": member,
-        "flag": SecurityFlagFactory(family_member=member),
-        "request": CdmRequestFactory(case=case),
+        "flag": SecurityFlagFactory.create(family_member=member),
+        "request": CdmRequestFactory.create(case=case),
         "duplicate": DuplicateFlag.objects.create(
-            case=case, other=CaseFactory(team=team), matched_on="phone"
+            case=case, other=CaseFactory.create(team=team), matched_on="phone"
         ),
     }
 
@@ -148,7 +148,7 @@ def test_everyone_else_gets_404_and_changes_nothing(
     row: Row, persona: str, world, request, other_team
 ) -> None:
     if persona == "other_coordinator":
-        user = MembershipFactory(team=other_team, user__role=User.Role.COORDINATOR).user
+        user = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
     else:
         user = request.getfixturevalue(persona)
     events_before = CaseEvent.objects.count()

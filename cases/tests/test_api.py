@@ -76,18 +76,18 @@ def test_a_json_body_that_is_not_an_object_is_a_400(volunteer) -> None:
 
 
 def test_the_list_shows_my_teams_cases_riskiest_first(volunteer, team, other_team) -> None:
-    low = CaseFactory(team=team)
-    high = CaseFactory(team=team, risk=3)
-    CaseFactory(team=other_team)
+    low = CaseFactory.create(team=team)
+    high = CaseFactory.create(team=team, risk=3)
+    CaseFactory.create(team=other_team)
     body = token_client(volunteer).get(CASES).json()
     assert [row["id"] for row in body["results"]] == [str(high.pk), str(low.pk)]
     assert body["count"] == 2
 
 
 def test_the_list_filters(volunteer, team) -> None:
-    food = CaseFactory(team=team, status="hiding", verification="verified", risk=2)
+    food = CaseFactory.create(team=team, status="hiding", verification="verified", risk=2)
     CaseNeed.objects.create(case=food, need="food")
-    CaseFactory(team=team)
+    CaseFactory.create(team=team)
     api = token_client(volunteer)
     for query in (
         "status=hiding",
@@ -110,16 +110,16 @@ def test_a_page_of_cases_costs_the_same_queries_for_5_or_50(volunteer, team) -> 
         return len(captured)
 
     for _ in range(5):
-        CaseNeed.objects.create(case=CaseFactory(team=team), need="cash")
+        CaseNeed.objects.create(case=CaseFactory.create(team=team), need="cash")
     five = queries_for_page()
     for _ in range(45):
-        CaseNeed.objects.create(case=CaseFactory(team=team), need="cash")
+        CaseNeed.objects.create(case=CaseFactory.create(team=team), need="cash")
     assert queries_for_page() == five
     assert five <= 10
 
 
 def test_the_list_records_which_cases_were_shown(volunteer, team) -> None:
-    cases = [CaseFactory(team=team) for _ in range(3)]
+    cases = [CaseFactory.create(team=team) for _ in range(3)]
     token_client(volunteer).get(CASES)
     shown = set(
         AuditEvent.objects.filter(action="case.list_view").values_list("object_id", flat=True)
@@ -128,14 +128,14 @@ def test_the_list_records_which_cases_were_shown(volunteer, team) -> None:
 
 
 def test_the_detail_is_audited_with_field_names_only(volunteer, team) -> None:
-    case = CaseFactory(team=team, real_name="Ko Aung")
+    case = CaseFactory.create(team=team, real_name="Ko Aung")
     assert token_client(volunteer).get(f"{CASES}{case.pk}/").json()["real_name"] == "Ko Aung"
     event = AuditEvent.objects.get(action="case.view", object_id=case.pk.hex)
     assert "real_name" in event.fields and "Ko Aung" not in str(event.fields)
 
 
 def test_a_wrong_move_answers_409_with_a_sentence(volunteer, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = token_client(volunteer).post(
         f"{CASES}{case.pk}/transition/", {"to_status": "resettled"}, format="json"
     )
@@ -144,7 +144,7 @@ def test_a_wrong_move_answers_409_with_a_sentence(volunteer, team) -> None:
 
 
 def test_a_volunteer_accepting_gets_409_with_a_sentence(volunteer, team) -> None:
-    case = CaseFactory(team=team, status="verifying")
+    case = CaseFactory.create(team=team, status="verifying")
     response = token_client(volunteer).post(
         f"{CASES}{case.pk}/transition/", {"to_status": "accepted"}, format="json"
     )
@@ -155,7 +155,7 @@ def test_a_volunteer_accepting_gets_409_with_a_sentence(volunteer, team) -> None
 def test_a_possible_duplicate_in_another_team_is_counted_but_not_shown(
     volunteer, outsider, team, other_team
 ) -> None:
-    ContactFactory(case=CaseFactory(team=other_team), phone="+959420123456")
+    ContactFactory.create(case=CaseFactory.create(team=other_team), phone="+959420123456")
     response = token_client(volunteer).post(CASES, intake_body(team), format="json")
     body = response.json()
     assert body["possible_duplicates"] == 1
@@ -163,7 +163,7 @@ def test_a_possible_duplicate_in_another_team_is_counted_but_not_shown(
 
 
 def test_patch_updates_and_validates(volunteer, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     api = token_client(volunteer)
     response = api.patch(
         f"{CASES}{case.pk}/", {"current_area": "Near Myawaddy", "needs": ["shelter"]}, format="json"
@@ -189,9 +189,9 @@ def test_the_schema_lists_the_case_endpoints(volunteer) -> None:
 
 
 def test_a_contact_added_later_is_normalised_and_checked_for_duplicates(volunteer, team) -> None:
-    other = CaseFactory(team=team)
-    ContactFactory(case=other, phone="+959420123456")
-    case = CaseFactory(team=team)
+    other = CaseFactory.create(team=team)
+    ContactFactory.create(case=other, phone="+959420123456")
+    case = CaseFactory.create(team=team)
     api = token_client(volunteer)
     response = api.post(
         f"{CASES}{case.pk}/contacts/", {"kind": "viber", "value": "၀၉ ၄၂၀ ၁၂၃ ၄၅၆"}, format="json"

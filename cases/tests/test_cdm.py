@@ -30,7 +30,7 @@ SUBMITTED_ON = datetime.date(2026, 11, 2)
 
 
 def verified_case(team, **fields) -> Case:
-    return CaseFactory(
+    return CaseFactory.create(
         team=team,
         verification=Case.Verification.VERIFIED,
         date_left=datetime.date(2021, 3, 1),
@@ -61,8 +61,8 @@ def test_a_request_goes_from_draft_to_issued(volunteer, coordinator, team) -> No
 
 def test_the_kind_must_fit_whether_the_person_still_serves(volunteer, team) -> None:
     with pytest.raises(CdmNotAllowed, match="pre-CDM"):
-        cdm_request_create(actor=volunteer, case=CaseFactory(team=team), kind="pre_cdm")
-    serving = CaseFactory(team=team, still_serving=True)
+        cdm_request_create(actor=volunteer, case=CaseFactory.create(team=team), kind="pre_cdm")
+    serving = CaseFactory.create(team=team, still_serving=True)
     assert cdm_request_create(actor=volunteer, case=serving, kind="pre_cdm").kind == "pre_cdm"
 
 
@@ -83,7 +83,7 @@ def test_a_second_person_checks_the_request(volunteer, coordinator, team) -> Non
 def test_checking_needs_a_verified_case_and_complete_service_details(
     volunteer, coordinator, team
 ) -> None:
-    unverified = cdm_request_create(actor=volunteer, case=CaseFactory(team=team), kind="cdm")
+    unverified = cdm_request_create(actor=volunteer, case=CaseFactory.create(team=team), kind="cdm")
     with pytest.raises(CdmNotAllowed, match="verified"):
         cdm_request_mark_ready(actor=coordinator, request=unverified)
     incomplete = cdm_request_create(

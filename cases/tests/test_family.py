@@ -35,7 +35,7 @@ def add_flag(actor, member, kind, severity=SecurityFlag.Severity.HIGH, review_in
 
 
 def test_family_member_details_are_encrypted_and_normalised(volunteer, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     member = family_member_create(
         actor=volunteer,
         case=case,
@@ -52,7 +52,7 @@ def test_family_member_details_are_encrypted_and_normalised(volunteer, team) -> 
 def test_detained_or_threatened_raises_risk_and_alerts_coordinators_at_once(
     volunteer, coordinator, team, kind
 ) -> None:
-    case = CaseFactory(team=team, alias="Special 007")
+    case = CaseFactory.create(team=team, alias="Special 007")
     member = family_member_create(actor=volunteer, case=case, relation="parent")
     add_flag(volunteer, member, kind)
     assert Case.objects.get(pk=case.pk).risk == Risk.HIGH
@@ -64,20 +64,26 @@ def test_detained_or_threatened_raises_risk_and_alerts_coordinators_at_once(
 
 
 def test_a_critical_flag_makes_the_case_critical(volunteer, team) -> None:
-    member = family_member_create(actor=volunteer, case=CaseFactory(team=team), relation="child")
+    member = family_member_create(
+        actor=volunteer, case=CaseFactory.create(team=team), relation="child"
+    )
     add_flag(volunteer, member, SecurityFlag.Kind.DETAINED, SecurityFlag.Severity.CRITICAL)
     assert Case.objects.get(pk=member.case_id).risk == Risk.CRITICAL
 
 
 def test_a_lesser_flag_raises_risk_without_an_alert(volunteer, coordinator, team) -> None:
-    member = family_member_create(actor=volunteer, case=CaseFactory(team=team), relation="child")
+    member = family_member_create(
+        actor=volunteer, case=CaseFactory.create(team=team), relation="child"
+    )
     add_flag(volunteer, member, SecurityFlag.Kind.CONTACTED, SecurityFlag.Severity.MEDIUM)
     assert Case.objects.get(pk=member.case_id).risk == Risk.ELEVATED
     assert not Notification.objects.filter(kind="family_flag.urgent").exists()
 
 
 def test_resolving_the_last_flag_lowers_risk_and_cancels_the_review(volunteer, team) -> None:
-    member = family_member_create(actor=volunteer, case=CaseFactory(team=team), relation="child")
+    member = family_member_create(
+        actor=volunteer, case=CaseFactory.create(team=team), relation="child"
+    )
     flag = add_flag(volunteer, member, SecurityFlag.Kind.THREATENED)
     security_flag_resolve(actor=volunteer, flag=flag, note="Moved to a safe area")
     assert Case.objects.get(pk=member.case_id).risk == Risk.LOW
@@ -88,7 +94,7 @@ def test_resolving_the_last_flag_lowers_risk_and_cancels_the_review(volunteer, t
 
 def test_every_flag_comes_back_for_review_on_its_date(volunteer, team) -> None:
     member = family_member_create(
-        actor=volunteer, case=CaseFactory(team=team, alias="Special 9"), relation="sibling"
+        actor=volunteer, case=CaseFactory.create(team=team, alias="Special 9"), relation="sibling"
     )
     flag = add_flag(volunteer, member, SecurityFlag.Kind.SURVEILLANCE, review_in=3)
     followup = FollowUp.objects.get(kind=FLAG_REVIEW)
@@ -101,7 +107,9 @@ def test_every_flag_comes_back_for_review_on_its_date(volunteer, team) -> None:
 
 
 def test_a_reviewed_flag_comes_back_on_the_next_date(volunteer, team) -> None:
-    member = family_member_create(actor=volunteer, case=CaseFactory(team=team), relation="sibling")
+    member = family_member_create(
+        actor=volunteer, case=CaseFactory.create(team=team), relation="sibling"
+    )
     flag = add_flag(volunteer, member, SecurityFlag.Kind.SURVEILLANCE)
     later = timezone.localdate() + datetime.timedelta(days=30)
     security_flag_reviewed(actor=volunteer, flag=flag, next_review_on=later)

@@ -99,7 +99,7 @@ def test_merging_moves_records_under_the_kept_cases_key(volunteer, coordinator, 
             ContactInput(kind="telegram", value="@newer"),
         ],
     )
-    FamilyMemberFactory(case=newer, name="Daw Mya")
+    FamilyMemberFactory.create(case=newer, name="Daw Mya")
     flag = DuplicateFlag.objects.get(case=newer)
     duplicate_resolve(actor=coordinator, flag=flag, same_person=True)
     newer.refresh_from_db()
@@ -130,8 +130,8 @@ def test_not_the_same_person_closes_the_flag(volunteer, coordinator, team) -> No
 
 
 def test_factories_make_readable_cases(team) -> None:
-    case = CaseFactory(team=team)
-    ContactFactory(case=case)
+    case = CaseFactory.create(team=team)
+    ContactFactory.create(case=case)
     assert Case.objects.get(pk=case.pk).contacts.get().phone == "+959420123456"
 
 

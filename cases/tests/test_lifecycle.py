@@ -30,7 +30,7 @@ EVERY_MOVE = list(itertools.product(S.values, S.values))
 
 @pytest.mark.parametrize(("from_status", "to_status"), EVERY_MOVE)
 def test_every_move_follows_the_table(coordinator, team, from_status, to_status) -> None:
-    case = CaseFactory(team=team, status=from_status)
+    case = CaseFactory.create(team=team, status=from_status)
     if to_status in TRANSITIONS[from_status]:
         moved = case_transition(actor=coordinator, case=case, to_status=to_status, reason="why")
         assert moved.status == to_status
@@ -52,26 +52,26 @@ def test_every_move_follows_the_table(coordinator, team, from_status, to_status)
 def test_only_coordinators_accept_decline_close_and_reopen(
     volunteer, team, from_status, to_status
 ) -> None:
-    case = CaseFactory(team=team, status=from_status)
+    case = CaseFactory.create(team=team, status=from_status)
     with pytest.raises(NotAllowed):
         case_transition(actor=volunteer, case=case, to_status=to_status)
     assert Case.objects.get(pk=case.pk).status == from_status
 
 
 def test_volunteers_make_the_other_moves(volunteer, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     assert case_transition(actor=volunteer, case=case, to_status=S.VERIFYING).status == S.VERIFYING
 
 
 def test_another_teams_volunteer_gets_not_found(outsider, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     with pytest.raises(NotOnTeam) as refused:
         case_transition(actor=outsider, case=case, to_status=S.VERIFYING)
     assert refused.value.status_code == 404
 
 
 def test_closing_stamps_and_reopening_clears_the_closed_time(coordinator, team) -> None:
-    case = CaseFactory(team=team, status=S.RESETTLED)
+    case = CaseFactory.create(team=team, status=S.RESETTLED)
     closed = case_transition(actor=coordinator, case=case, to_status=S.CLOSED)
     assert closed.closed_at is not None
     reopened = case_transition(actor=coordinator, case=case, to_status=S.REOPENED)
@@ -79,7 +79,7 @@ def test_closing_stamps_and_reopening_clears_the_closed_time(coordinator, team) 
 
 
 def test_lost_contact_alerts_the_coordinators_and_raises_risk(volunteer, coordinator, team) -> None:
-    case = CaseFactory(team=team, status=S.IN_TRANSIT, alias="Special 007")
+    case = CaseFactory.create(team=team, status=S.IN_TRANSIT, alias="Special 007")
     moved = case_transition(actor=volunteer, case=case, to_status=S.LOST_CONTACT)
     assert moved.risk == Risk.HIGH
     notice = Notification.objects.get(user=coordinator, kind="case.alarm")
@@ -89,7 +89,7 @@ def test_lost_contact_alerts_the_coordinators_and_raises_risk(volunteer, coordin
 
 
 def test_vouching_then_verifying_by_another_coordinator(volunteer, coordinator, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     case = case_vouch(actor=volunteer, case=case, note="Known from the unit")
     assert case.verification == Case.Verification.VOUCHED and case.vouched_by_user == volunteer
     case = case_verify(actor=coordinator, case=case, note="Interviewed")
@@ -97,13 +97,13 @@ def test_vouching_then_verifying_by_another_coordinator(volunteer, coordinator, 
 
 
 def test_the_voucher_cannot_also_verify(coordinator, team) -> None:
-    case = case_vouch(actor=coordinator, case=CaseFactory(team=team))
+    case = case_vouch(actor=coordinator, case=CaseFactory.create(team=team))
     with pytest.raises(VerificationNotAllowed, match="another coordinator"):
         case_verify(actor=coordinator, case=case)
 
 
 def test_verification_needs_vouching_first_and_a_coordinator(volunteer, coordinator, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     with pytest.raises(VerificationNotAllowed, match="vouched for before"):
         case_verify(actor=coordinator, case=case)
     case = case_vouch(actor=coordinator, case=case)
@@ -112,41 +112,45 @@ def test_verification_needs_vouching_first_and_a_coordinator(volunteer, coordina
 
 
 def test_a_verified_case_can_vouch_for_another(volunteer, team) -> None:
-    voucher = CaseFactory(team=team, verification=Case.Verification.VERIFIED)
-    case = case_vouch(actor=volunteer, case=CaseFactory(team=team), by_case=voucher)
+    voucher = CaseFactory.create(team=team, verification=Case.Verification.VERIFIED)
+    case = case_vouch(actor=volunteer, case=CaseFactory.create(team=team), by_case=voucher)
     assert case.vouched_by_case == voucher and case.vouched_by_user is None
     with pytest.raises(VerificationNotAllowed):
-        case_vouch(actor=volunteer, case=CaseFactory(team=team), by_case=CaseFactory(team=team))
+        case_vouch(
+            actor=volunteer,
+            case=CaseFactory.create(team=team),
+            by_case=CaseFactory.create(team=team),
+        )
 
 
 def test_revoking_verification_returns_to_unverified(coordinator, team) -> None:
-    case = CaseFactory(team=team, verification=Case.Verification.VERIFIED)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VERIFIED)
     case = case_verification_revoke(actor=coordinator, case=case, reason="Story does not add up")
     assert case.verification == Case.Verification.UNVERIFIED
 
 
 def test_assigning_to_another_team_needs_a_coordinator_of_both(coordinator, team) -> None:
-    case = CaseFactory(team=team)
-    elsewhere = TeamFactory()
+    case = CaseFactory.create(team=team)
+    elsewhere = TeamFactory.create()
     with pytest.raises(NotOnTeam):
         case_assign(actor=coordinator, case=case, team=elsewhere)
-    MembershipFactory(team=elsewhere, user=coordinator)
-    receiving = MembershipFactory(
-        team=elsewhere, user=UserFactory(role="coordinator", username="receiver")
+    MembershipFactory.create(team=elsewhere, user=coordinator)
+    receiving = MembershipFactory.create(
+        team=elsewhere, user=UserFactory.create(role="coordinator", username="receiver")
     ).user
     assert case_assign(actor=coordinator, case=case, team=elsewhere).team == elsewhere
     assert Notification.objects.filter(user=receiving, kind="case.assigned").exists()
 
 
 def test_hold_is_for_coordinators(volunteer, coordinator, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     with pytest.raises(NotAllowed):
         case_hold_set(actor=volunteer, case=case, on_hold=True)
     assert case_hold_set(actor=coordinator, case=case, on_hold=True).on_hold
 
 
 def test_a_note_is_encrypted_on_the_timeline(volunteer, team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     event = case_note_add(actor=volunteer, case=case, text="Moved to the second safe house")
     assert CaseEvent.objects.get(pk=event.pk).text == "Moved to the second safe house"
     from django.db import connection

@@ -95,7 +95,7 @@ def test_the_only_team_is_preselected_and_other_teams_are_not_offered(
 
 
 def test_someone_on_two_teams_chooses(volunteer: User, team: Team, other_team: Team) -> None:
-    MembershipFactory(team=other_team, user=volunteer)
+    MembershipFactory.create(team=other_team, user=volunteer)
     html = verified_client(volunteer).get(NEW).content.decode()
     assert str(other_team.pk) in html and "Choose a team" in html
     assert f'value="{team.pk}" selected' not in html
@@ -153,8 +153,8 @@ def test_an_administrator_on_no_team_is_told_so(administrator: User) -> None:
 def test_a_possible_duplicate_is_said_plainly_without_showing_the_other_case(
     volunteer: User, team: Team, other_team: Team
 ) -> None:
-    other = CaseFactory(team=other_team, alias="Hidden Elsewhere")
-    ContactFactory(case=other, phone="+959420123456")
+    other = CaseFactory.create(team=other_team, alias="Hidden Elsewhere")
+    ContactFactory.create(case=other, phone="+959420123456")
     client = verified_client(volunteer)
     response = client.post(NEW, intake(team, contact_1_value="၀၉ ၄၂၀ ၁၂၃၄၅၆"), follow=True)
     html = response.content.decode()
@@ -168,7 +168,7 @@ def test_a_possible_duplicate_is_said_plainly_without_showing_the_other_case(
 
 
 def test_the_edit_page_shows_the_case_and_saves_changes(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team, alias="Old alias", rank="Sergeant")
+    case = CaseFactory.create(team=team, alias="Old alias", rank="Sergeant")
     CaseNeed.objects.create(case=case, need="food")
     client = verified_client(volunteer)
     url = reverse("cases:edit", args=[case.pk])
@@ -185,7 +185,7 @@ def test_the_edit_page_shows_the_case_and_saves_changes(volunteer: User, team: T
 
 
 def test_bad_edits_answer_400_and_change_nothing(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team, alias="Kept")
+    case = CaseFactory.create(team=team, alias="Kept")
     response = verified_client(volunteer).post(
         reverse("cases:edit", args=[case.pk]), intake(team, alias="", notes="x" * 10001)
     )
@@ -196,7 +196,7 @@ def test_bad_edits_answer_400_and_change_nothing(volunteer: User, team: Team) ->
 
 
 def test_an_outsider_cannot_see_or_edit_another_teams_case(outsider: User, team: Team) -> None:
-    case = CaseFactory(team=team, alias="Kept")
+    case = CaseFactory.create(team=team, alias="Kept")
     client = verified_client(outsider)
     for name in ("detail", "edit"):
         assert client.get(reverse(f"cases:{name}", args=[case.pk])).status_code == 404
@@ -212,10 +212,10 @@ def test_an_outsider_cannot_see_or_edit_another_teams_case(outsider: User, team:
 def test_the_list_shows_my_teams_cases_riskiest_then_newest(
     volunteer: User, team: Team, other_team: Team
 ) -> None:
-    CaseFactory(team=team, alias="Older low")
-    CaseFactory(team=team, alias="Critical", risk=Risk.CRITICAL)
-    CaseFactory(team=team, alias="Newer low")
-    CaseFactory(team=other_team, alias="Not mine")
+    CaseFactory.create(team=team, alias="Older low")
+    CaseFactory.create(team=team, alias="Critical", risk=Risk.CRITICAL)
+    CaseFactory.create(team=team, alias="Newer low")
+    CaseFactory.create(team=other_team, alias="Not mine")
     response = verified_client(volunteer).get(LIST)
     html = response.content.decode()
     assert response.status_code == 200
@@ -225,7 +225,7 @@ def test_the_list_shows_my_teams_cases_riskiest_then_newest(
 
 
 def test_the_list_records_exactly_the_cases_shown(volunteer: User, team: Team) -> None:
-    cases = [CaseFactory(team=team) for _ in range(3)]
+    cases = [CaseFactory.create(team=team) for _ in range(3)]
     verified_client(volunteer).get(LIST)
     listed = AuditEvent.objects.filter(action="case.list_view", fields=["alias"])
     viewed = set(listed.values_list("object_id", flat=True))
@@ -244,19 +244,19 @@ def test_the_list_records_exactly_the_cases_shown(volunteer: User, team: Team) -
     ],
 )
 def test_the_list_filters(volunteer: User, team: Team, query: dict, expected: set) -> None:
-    CaseFactory(team=team, alias="Hiding", status=Case.Status.HIDING)
-    CaseFactory(team=team, alias="High", risk=Risk.HIGH)
-    CaseFactory(team=team, alias="Verified", verification=Case.Verification.VERIFIED)
-    CaseNeed.objects.create(case=CaseFactory(team=team, alias="Needs cash"), need="cash")
+    CaseFactory.create(team=team, alias="Hiding", status=Case.Status.HIDING)
+    CaseFactory.create(team=team, alias="High", risk=Risk.HIGH)
+    CaseFactory.create(team=team, alias="Verified", verification=Case.Verification.VERIFIED)
+    CaseNeed.objects.create(case=CaseFactory.create(team=team, alias="Needs cash"), need="cash")
     response = verified_client(volunteer).get(LIST, query)
     assert response.status_code == 200
     assert {case.alias for case in response.context["page"].object_list} == expected
 
 
 def test_the_list_filters_by_team(volunteer: User, team: Team, other_team: Team) -> None:
-    MembershipFactory(team=other_team, user=volunteer)
-    CaseFactory(team=team, alias="North")
-    CaseFactory(team=other_team, alias="South")
+    MembershipFactory.create(team=other_team, user=volunteer)
+    CaseFactory.create(team=team, alias="North")
+    CaseFactory.create(team=other_team, alias="South")
     response = verified_client(volunteer).get(LIST, {"team": str(other_team.pk)})
     assert [case.alias for case in response.context["page"].object_list] == ["South"]
 
@@ -277,7 +277,7 @@ def test_a_team_filter_for_another_team_is_refused(volunteer: User, other_team: 
 
 def test_the_list_pages_by_50_and_keeps_the_filter(volunteer: User, team: Team) -> None:
     for _ in range(51):
-        CaseFactory(team=team, status=Case.Status.HIDING)
+        CaseFactory.create(team=team, status=Case.Status.HIDING)
     client = verified_client(volunteer)
     first = client.get(LIST, {"status": "hiding"})
     assert len(first.context["page"].object_list) == 50
@@ -298,7 +298,7 @@ def test_a_page_of_cases_costs_the_same_queries_for_2_or_50(
 ) -> None:
     def add(count: int) -> None:
         for _ in range(count):
-            case = CaseFactory(team=team)
+            case = CaseFactory.create(team=team)
             CaseNeed.objects.create(case=case, need="food")
             CaseNeed.objects.create(case=case, need="cash")
 
@@ -314,7 +314,7 @@ def test_a_page_of_50_cases_stays_within_a_small_budget(
     volunteer: User, team: Team, django_assert_max_num_queries: object
 ) -> None:
     for _ in range(50):
-        CaseFactory(team=team)
+        CaseFactory.create(team=team)
     client = verified_client(volunteer)
     client.get(LIST)
     with django_assert_max_num_queries(10):
@@ -322,7 +322,7 @@ def test_a_page_of_50_cases_stays_within_a_small_budget(
 
 
 def test_an_administrator_sees_no_cases(administrator: User, team: Team) -> None:
-    case = CaseFactory(team=team, alias="Private")
+    case = CaseFactory.create(team=team, alias="Private")
     client = verified_client(administrator)
     response = client.get(LIST)
     assert response.status_code == 200 and "Private" not in response.content.decode()
@@ -334,10 +334,10 @@ def test_an_administrator_sees_no_cases(administrator: User, team: Team) -> None
 
 def test_statistics_mask_counts_below_5(volunteer: User, team: Team) -> None:
     for _ in range(6):
-        CaseFactory(team=team, service_branch="army")
-    CaseFactory(team=team, service_branch="police")
+        CaseFactory.create(team=team, service_branch="army")
+    CaseFactory.create(team=team, service_branch="police")
     request = CdmRequest.objects.create(
-        case=CaseFactory(team=team), kind="cdm", state="issued", code="X-1"
+        case=CaseFactory.create(team=team), kind="cdm", state="issued", code="X-1"
     )
     request.issued_at = request.created_at
     request.save()
@@ -376,7 +376,7 @@ def test_a_shredded_case_page_says_so_and_cannot_be_edited(coordinator: User, te
 
     from cases.retention import closed_case_shred
 
-    case = CaseFactory(team=team, status=Case.Status.CLOSED, languages=["my"])
+    case = CaseFactory.create(team=team, status=Case.Status.CLOSED, languages=["my"])
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=1))
     assert closed_case_shred(subject_id=case.pk, cutoff=timezone.now())
     client = verified_client(coordinator)
@@ -402,7 +402,7 @@ def test_a_shredded_case_page_says_so_and_cannot_be_edited(coordinator: User, te
 
 
 def test_the_pages_render_in_burmese(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(coordinator)
     client.post(reverse("set_language"), {"language": "my", "next": "/"})
     for url in (

@@ -44,7 +44,7 @@ def html(response: object) -> str:
 
 
 def test_a_volunteer_moves_a_case_and_the_timeline_says_why(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     response = post(client, "transition", case, {"to_status": "verifying", "reason": "Call done"})
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
@@ -58,7 +58,7 @@ def test_a_volunteer_moves_a_case_and_the_timeline_says_why(volunteer: User, tea
 def test_only_allowed_moves_are_offered_and_coordinator_moves_only_to_coordinators(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    case = CaseFactory(team=team, status=Case.Status.VERIFYING)
+    case = CaseFactory.create(team=team, status=Case.Status.VERIFYING)
     url = reverse("cases:detail", args=[case.pk])
     offered = {
         user.username: dict(
@@ -82,7 +82,7 @@ def test_only_allowed_moves_are_offered_and_coordinator_moves_only_to_coordinato
 
 
 def test_a_volunteer_accepting_gets_409_and_the_sentence(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team, status=Case.Status.VERIFYING)
+    case = CaseFactory.create(team=team, status=Case.Status.VERIFYING)
     response = post(verified_client(volunteer), "transition", case, {"to_status": "accepted"})
     assert response.status_code == 409
     assert ONLY_COORDINATORS in html(response) and "Special" in html(response)
@@ -91,14 +91,14 @@ def test_a_volunteer_accepting_gets_409_and_the_sentence(volunteer: User, team: 
 
 
 def test_a_move_the_table_forbids_gets_409_and_the_sentence(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(coordinator), "transition", case, {"to_status": "resettled"})
     assert response.status_code == 409
     assert "A case that is “New” cannot move to “Resettled”." in html(response)
 
 
 def test_an_unknown_status_is_a_400_at_the_field(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(volunteer), "transition", case, {"to_status": "flying"})
     assert response.status_code == 400
     assert "Select a valid choice" in html(response)
@@ -108,7 +108,7 @@ def test_an_unknown_status_is_a_400_at_the_field(volunteer: User, team: Team) ->
 def test_get_on_an_action_shows_the_case_page_with_its_form_open(
     volunteer: User, team: Team
 ) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = verified_client(volunteer).get(reverse("cases:note", args=[case.pk]))
     assert response.status_code == 200 and response.context["open_form"] == "note"
     assert '<details open id="note">' in html(response)
@@ -120,7 +120,7 @@ def test_get_on_an_action_shows_the_case_page_with_its_form_open(
 def test_vouch_by_me_then_verify_by_another_coordinator(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     assert post(verified_client(volunteer), "vouch", case, {"note": "Known"}).status_code == 302
     case.refresh_from_db()
     assert case.verification == Case.Verification.VOUCHED and case.vouched_by_user == volunteer
@@ -130,8 +130,10 @@ def test_vouch_by_me_then_verify_by_another_coordinator(
 
 
 def test_vouch_by_a_verified_case_of_my_teams(volunteer: User, team: Team) -> None:
-    voucher = CaseFactory(team=team, alias="Trusted", verification=Case.Verification.VERIFIED)
-    case = CaseFactory(team=team)
+    voucher = CaseFactory.create(
+        team=team, alias="Trusted", verification=Case.Verification.VERIFIED
+    )
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     assert "Trusted" in html(client.get(reverse("cases:detail", args=[case.pk])))
     assert post(client, "vouch", case, {"by_case": str(voucher.pk)}).status_code == 302
@@ -142,8 +144,8 @@ def test_vouch_by_a_verified_case_of_my_teams(volunteer: User, team: Team) -> No
 def test_a_voucher_from_another_team_is_refused(
     volunteer: User, team: Team, other_team: Team
 ) -> None:
-    voucher = CaseFactory(team=other_team, verification=Case.Verification.VERIFIED)
-    case = CaseFactory(team=team)
+    voucher = CaseFactory.create(team=other_team, verification=Case.Verification.VERIFIED)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(volunteer), "vouch", case, {"by_case": str(voucher.pk)})
     assert response.status_code == 400
     assert "Choose a verified case of your teams." in html(response)
@@ -152,14 +154,14 @@ def test_a_voucher_from_another_team_is_refused(
 
 
 def test_an_unverified_voucher_gets_409(volunteer: User, team: Team) -> None:
-    voucher, case = CaseFactory(team=team), CaseFactory(team=team)
+    voucher, case = CaseFactory.create(team=team), CaseFactory.create(team=team)
     response = post(verified_client(volunteer), "vouch", case, {"by_case": str(voucher.pk)})
     assert response.status_code == 409
     assert "Only a verified case can vouch for another." in html(response)
 
 
 def test_a_volunteer_cannot_verify_revoke_hold_or_assign(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team, verification=Case.Verification.VOUCHED)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)
     client = verified_client(volunteer)
     for name, data in [
         ("verify", {}),
@@ -175,7 +177,7 @@ def test_a_volunteer_cannot_verify_revoke_hold_or_assign(volunteer: User, team: 
 
 
 def test_the_coordinator_who_vouched_cannot_verify(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(coordinator)
     post(client, "vouch", case)
     response = post(client, "verify", case)
@@ -184,7 +186,7 @@ def test_the_coordinator_who_vouched_cannot_verify(coordinator: User, team: Team
 
 
 def test_revoking_needs_a_reason(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team, verification=Case.Verification.VERIFIED)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VERIFIED)
     client = verified_client(coordinator)
     response = post(client, "revoke", case, {"reason": ""})
     assert response.status_code == 400 and "This field is required." in html(response)
@@ -197,9 +199,9 @@ def test_revoking_needs_a_reason(coordinator: User, team: Team) -> None:
 
 
 def test_a_coordinator_of_both_teams_moves_a_case(coordinator: User, team: Team) -> None:
-    south = TeamFactory(name="South")
-    MembershipFactory(team=south, user=coordinator)
-    case = CaseFactory(team=team)
+    south = TeamFactory.create(name="South")
+    MembershipFactory.create(team=south, user=coordinator)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(coordinator), "assign", case, {"team": str(south.pk)})
     assert response.status_code == 302
     case.refresh_from_db()
@@ -209,7 +211,7 @@ def test_a_coordinator_of_both_teams_moves_a_case(coordinator: User, team: Team)
 def test_moving_to_a_team_i_am_not_on_is_a_400(
     coordinator: User, team: Team, other_team: Team
 ) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(coordinator), "assign", case, {"team": str(other_team.pk)})
     assert response.status_code == 400 and "Choose one of your teams." in html(response)
     case.refresh_from_db()
@@ -217,7 +219,7 @@ def test_moving_to_a_team_i_am_not_on_is_a_400(
 
 
 def test_hold_on_and_off(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(coordinator)
     assert post(client, "hold", case, {"on_hold": "1"}).status_code == 302
     case.refresh_from_db()
@@ -232,7 +234,7 @@ def test_hold_on_and_off(coordinator: User, team: Team) -> None:
 
 
 def test_a_note_is_added_and_an_empty_one_refused(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     response = post(client, "note", case, {"text": "Crossed the river"})
     assert response.status_code == 302 and response["Location"].endswith("#timeline")
@@ -247,7 +249,7 @@ def test_a_note_is_added_and_an_empty_one_refused(volunteer: User, team: Team) -
 def test_a_family_member_and_a_threat_raise_the_risk(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     data = {"relation": "spouse", "name": "Ma Hla", "phone": "09 420 111222", "age_group": "adult"}
     assert post(client, "family_add", case, data).status_code == 302
@@ -270,7 +272,7 @@ def test_a_family_member_and_a_threat_raise_the_risk(
 
 
 def test_bad_family_input_is_a_400_and_writes_nothing(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     data = {"relation": "cousin twice removed", "phone": "123", "name": "x" * 201}
     response = post(verified_client(volunteer), "family_add", case, data)
     assert response.status_code == 400
@@ -281,7 +283,7 @@ def test_bad_family_input_is_a_400_and_writes_nothing(volunteer: User, team: Tea
 
 
 def test_a_flag_with_a_review_before_it_happened_is_a_400(volunteer: User, team: Team) -> None:
-    member = FamilyMemberFactory(case=CaseFactory(team=team))
+    member = FamilyMemberFactory.create(case=CaseFactory.create(team=team))
     data = {"kind": "contacted", "severity": "2", "observed_on": TODAY, "review_on": "2000-01-01"}
     response = post(verified_client(volunteer), "flag_add", member.case, data, member_id=member.pk)
     assert response.status_code == 400
@@ -290,9 +292,9 @@ def test_a_flag_with_a_review_before_it_happened_is_a_400(volunteer: User, team:
 
 
 def test_resolving_a_flag_lowers_the_risk_and_twice_is_409(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
-    member = FamilyMemberFactory(case=case)
+    member = FamilyMemberFactory.create(case=case)
     data = {"kind": "detained", "severity": "3", "observed_on": TODAY, "review_on": TODAY}
     post(client, "flag_add", case, data, member_id=member.pk)
     flag = SecurityFlag.objects.get()
@@ -304,9 +306,9 @@ def test_resolving_a_flag_lowers_the_risk_and_twice_is_409(volunteer: User, team
 
 
 def test_a_member_or_flag_of_another_case_is_404(volunteer: User, team: Team) -> None:
-    case, elsewhere = CaseFactory(team=team), CaseFactory(team=team)
-    member = FamilyMemberFactory(case=elsewhere)
-    flag = SecurityFlagFactory(family_member=member)
+    case, elsewhere = CaseFactory.create(team=team), CaseFactory.create(team=team)
+    member = FamilyMemberFactory.create(case=elsewhere)
+    flag = SecurityFlagFactory.create(family_member=member)
     client = verified_client(volunteer)
     data = {"kind": "contacted", "severity": "2", "observed_on": TODAY, "review_on": TODAY}
     assert post(client, "flag_add", case, data, member_id=member.pk).status_code == 404
@@ -320,7 +322,7 @@ def test_a_member_or_flag_of_another_case_is_404(volunteer: User, team: Team) ->
 def test_a_cdm_request_from_draft_to_issued_through_the_pages(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    case = CaseFactory(
+    case = CaseFactory.create(
         team=team,
         verification=Case.Verification.VERIFIED,
         date_left=datetime.date(2021, 3, 1),
@@ -351,8 +353,8 @@ def test_a_cdm_request_from_draft_to_issued_through_the_pages(
 
 
 def test_a_code_issued_twice_is_caught_on_the_page(coordinator: User, team: Team) -> None:
-    CdmRequestFactory(case=CaseFactory(team=team), state="issued", code="CDM-1")
-    request = CdmRequestFactory(case=CaseFactory(team=team), state="submitted")
+    CdmRequestFactory.create(case=CaseFactory.create(team=team), state="issued", code="CDM-1")
+    request = CdmRequestFactory.create(case=CaseFactory.create(team=team), state="submitted")
     response = post(
         verified_client(coordinator),
         "cdm_issue",
@@ -366,7 +368,7 @@ def test_a_code_issued_twice_is_caught_on_the_page(coordinator: User, team: Team
 
 
 def test_a_pre_cdm_code_is_for_someone_still_serving(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(volunteer), "cdm_create", case, {"kind": "pre_cdm"})
     assert response.status_code == 409
     assert "A pre-CDM code is for someone still serving" in html(response)
@@ -375,14 +377,14 @@ def test_a_pre_cdm_code_is_for_someone_still_serving(volunteer: User, team: Team
 
 def test_reject_needs_a_reason_and_withdraw_closes(coordinator: User, team: Team) -> None:
     client = verified_client(coordinator)
-    request = CdmRequestFactory(case=CaseFactory(team=team), state="submitted")
+    request = CdmRequestFactory.create(case=CaseFactory.create(team=team), state="submitted")
     case = request.case
     assert post(client, "cdm_reject", case, {}, request_id=request.pk).status_code == 400
     reason = {"reason": "Unit not known"}
     assert post(client, "cdm_reject", case, reason, request_id=request.pk).status_code == 302
     request.refresh_from_db()
     assert request.state == CdmRequest.State.REJECTED
-    other = CdmRequestFactory(case=case)
+    other = CdmRequestFactory.create(case=case)
     assert post(client, "cdm_withdraw", case, request_id=other.pk).status_code == 302
     other.refresh_from_db()
     assert other.state == CdmRequest.State.WITHDRAWN
@@ -391,8 +393,8 @@ def test_reject_needs_a_reason_and_withdraw_closes(coordinator: User, team: Team
 
 
 def test_a_request_of_another_case_is_404(coordinator: User, team: Team) -> None:
-    case = CaseFactory(team=team)
-    request = CdmRequestFactory(case=CaseFactory(team=team))
+    case = CaseFactory.create(team=team)
+    request = CdmRequestFactory.create(case=CaseFactory.create(team=team))
     response = post(verified_client(coordinator), "cdm_withdraw", case, request_id=request.pk)
     assert response.status_code == 404
 
@@ -400,8 +402,8 @@ def test_a_request_of_another_case_is_404(coordinator: User, team: Team) -> None
 def test_the_export_is_the_api_csv_for_coordinators_only(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    request = CdmRequestFactory(
-        case=CaseFactory(team=team, real_name="=cmd"), state=CdmRequest.State.READY
+    request = CdmRequestFactory.create(
+        case=CaseFactory.create(team=team, real_name="=cmd"), state=CdmRequest.State.READY
     )
     url = reverse("cases:cdm_export")
     response = verified_client(coordinator).get(url)
@@ -439,12 +441,12 @@ ACTIONS = [
 def test_an_outsider_gets_404_for_every_action_on_another_teams_case(
     outsider: User, team: Team, name: str, data: dict, refs: dict
 ) -> None:
-    case = CaseFactory(team=team, verification=Case.Verification.VOUCHED)
-    member = FamilyMemberFactory(case=case)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)
+    member = FamilyMemberFactory.create(case=case)
     objects = {
         "member": member.pk,
-        "flag": SecurityFlagFactory(family_member=member).pk,
-        "request": CdmRequestFactory(case=case, state="submitted").pk,
+        "flag": SecurityFlagFactory.create(family_member=member).pk,
+        "request": CdmRequestFactory.create(case=case, state="submitted").pk,
     }
     kwargs = {key: objects[value] for key, value in refs.items()}
     client = verified_client(outsider)
@@ -458,7 +460,7 @@ def test_an_outsider_gets_404_for_every_action_on_another_teams_case(
 
 
 def test_pressing_change_status_before_choosing_moves_nothing(volunteer: User, team: Team) -> None:
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     response = post(verified_client(volunteer), "transition", case, {"to_status": ""})
     assert response.status_code == 400 and "This field is required." in html(response)
     case.refresh_from_db()
@@ -470,8 +472,8 @@ def test_the_case_page_records_its_view_and_the_vouchers_it_offers(
 ) -> None:
     from supportdesk.audit.models import AuditEvent
 
-    voucher = CaseFactory(team=team, verification=Case.Verification.VERIFIED)
-    case = CaseFactory(team=team)
+    voucher = CaseFactory.create(team=team, verification=Case.Verification.VERIFIED)
+    case = CaseFactory.create(team=team)
     verified_client(volunteer).get(reverse("cases:detail", args=[case.pk]))
     events = AuditEvent.objects.values_list("action", "object_id", "fields")
     viewed = {(action, object_id): fields for action, object_id, fields in events}
@@ -487,7 +489,7 @@ def test_the_case_page_costs_the_same_queries_for_1_or_5_relatives(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    case = CaseFactory(team=team)
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     url = reverse("cases:detail", args=[case.pk])
     client.get(url)
@@ -497,18 +499,18 @@ def test_the_case_page_costs_the_same_queries_for_1_or_5_relatives(
             assert client.get(url).status_code == 200
         return len(captured)
 
-    SecurityFlagFactory(family_member=FamilyMemberFactory(case=case))
+    SecurityFlagFactory.create(family_member=FamilyMemberFactory.create(case=case))
     one = queries()
     for _ in range(4):
-        SecurityFlagFactory(family_member=FamilyMemberFactory(case=case))
+        SecurityFlagFactory.create(family_member=FamilyMemberFactory.create(case=case))
     assert queries() == one
 
 
 def test_the_drafter_is_told_someone_else_checks(
     volunteer: User, coordinator: User, team: Team
 ) -> None:
-    case = CaseFactory(team=team)
-    CdmRequestFactory(case=case, created_by=volunteer)
+    case = CaseFactory.create(team=team)
+    CdmRequestFactory.create(case=case, created_by=volunteer)
     url = reverse("cases:detail", args=[case.pk])
     assert "Someone else on the team must now check" in html(verified_client(volunteer).get(url))
     assert "Checked: ready to send" in html(verified_client(coordinator).get(url))
@@ -536,12 +538,12 @@ def test_no_input_makes_an_action_fail_with_a_server_error(
     persona: str, name: str, _data: dict, refs: dict, team: Team, request: object
 ) -> None:
     user = request.getfixturevalue(persona)
-    case = CaseFactory(team=team, verification=Case.Verification.VOUCHED)
-    member = FamilyMemberFactory(case=case)
+    case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)
+    member = FamilyMemberFactory.create(case=case)
     objects = {
         "member": member.pk,
-        "flag": SecurityFlagFactory(family_member=member).pk,
-        "request": CdmRequestFactory(case=case, state="submitted").pk,
+        "flag": SecurityFlagFactory.create(family_member=member).pk,
+        "request": CdmRequestFactory.create(case=case, state="submitted").pk,
     }
     kwargs = {key: objects[value] for key, value in refs.items()}
     client = verified_client(user)
@@ -555,8 +557,8 @@ def test_a_contact_added_on_the_case_page_is_stored_and_checked(volunteer, team)
     from cases.models import ContactChannel, DuplicateFlag
     from cases.tests.factories import CaseFactory, ContactFactory
 
-    ContactFactory(case=CaseFactory(team=team), phone="+959420123456")
-    case = CaseFactory(team=team)
+    ContactFactory.create(case=CaseFactory.create(team=team), phone="+959420123456")
+    case = CaseFactory.create(team=team)
     client = verified_client(volunteer)
     url = reverse("cases:contact_add", args=[case.pk])
     bad = client.post(url, {"kind": "phone", "value": "12"})

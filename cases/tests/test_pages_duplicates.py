@@ -25,7 +25,9 @@ def resolve(user: User, flag: DuplicateFlag, same: str):
 
 
 def test_a_coordinator_sees_both_cases_of_their_team(coordinator: User, team: Team) -> None:
-    flag_between(CaseFactory(team=team, alias="Newer"), CaseFactory(team=team, alias="Older"))
+    flag_between(
+        CaseFactory.create(team=team, alias="Newer"), CaseFactory.create(team=team, alias="Older")
+    )
     response = verified_client(coordinator).get(PAGE)
     html = response.content.decode()
     assert response.status_code == 200
@@ -33,15 +35,15 @@ def test_a_coordinator_sees_both_cases_of_their_team(coordinator: User, team: Te
 
 
 def test_the_other_teams_case_stays_hidden(coordinator: User, team: Team, other_team: Team) -> None:
-    older = CaseFactory(team=other_team, alias="Elsewhere")
-    flag_between(CaseFactory(team=team, alias="Mine"), older)
+    older = CaseFactory.create(team=other_team, alias="Elsewhere")
+    flag_between(CaseFactory.create(team=team, alias="Mine"), older)
     html = verified_client(coordinator).get(PAGE).content.decode()
     assert "Mine" in html and "a case of another team" in html
     assert "Elsewhere" not in html and str(older.pk) not in html
 
 
 def test_volunteers_and_outsiders_get_404(volunteer: User, outsider: User, team: Team) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=team))
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
     for user in (volunteer, outsider):
         assert verified_client(user).get(PAGE).status_code == 404
         assert resolve(user, flag, "0").status_code == 404
@@ -50,14 +52,14 @@ def test_volunteers_and_outsiders_get_404(volunteer: User, outsider: User, team:
 
 
 def test_a_coordinator_of_another_team_gets_404(team: Team, other_team: Team) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=team))
-    stranger = MembershipFactory(team=other_team, user__role=User.Role.COORDINATOR).user
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
+    stranger = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
     assert "Same person" not in verified_client(stranger).get(PAGE).content.decode()
     assert resolve(stranger, flag, "1").status_code == 404
 
 
 def test_not_the_same_person_closes_the_flag(coordinator: User, team: Team) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=team))
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
     response = resolve(coordinator, flag, "0")
     assert response.status_code == 302 and response["Location"] == PAGE
     flag.refresh_from_db()
@@ -65,8 +67,8 @@ def test_not_the_same_person_closes_the_flag(coordinator: User, team: Team) -> N
 
 
 def test_same_person_merges_the_newer_case_into_the_older(coordinator: User, team: Team) -> None:
-    older, newer = CaseFactory(team=team), CaseFactory(team=team)
-    ContactFactory(case=newer, phone="+959420999888")
+    older, newer = CaseFactory.create(team=team), CaseFactory.create(team=team)
+    ContactFactory.create(case=newer, phone="+959420999888")
     flag = flag_between(newer, older)
     assert resolve(coordinator, flag, "1").status_code == 302
     newer.refresh_from_db()
@@ -77,7 +79,7 @@ def test_same_person_merges_the_newer_case_into_the_older(coordinator: User, tea
 
 
 def test_deciding_twice_is_409_with_the_sentence(coordinator: User, team: Team) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=team))
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
     resolve(coordinator, flag, "0")
     response = resolve(coordinator, flag, "0")
     assert response.status_code == 409
@@ -87,19 +89,19 @@ def test_deciding_twice_is_409_with_the_sentence(coordinator: User, team: Team) 
 def test_merging_across_teams_is_offered_only_to_a_coordinator_of_both(
     coordinator: User, team: Team, other_team: Team
 ) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=other_team))
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=other_team))
     html = verified_client(coordinator).get(PAGE).content.decode()
     assert "Only a coordinator of both teams can merge" in html
     assert "Same person (merge)" not in html and "Not the same person" in html
     assert resolve(coordinator, flag, "1").status_code == 404  # the other case is out of scope
     flag.refresh_from_db()
     assert flag.state == DuplicateFlag.State.OPEN
-    MembershipFactory(team=other_team, user=coordinator)
+    MembershipFactory.create(team=other_team, user=coordinator)
     assert resolve(coordinator, flag, "1").status_code == 302
     flag.refresh_from_db()
     assert flag.state == DuplicateFlag.State.MERGED
 
 
 def test_a_missing_answer_is_a_400(coordinator: User, team: Team) -> None:
-    flag = flag_between(CaseFactory(team=team), CaseFactory(team=team))
+    flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
     assert resolve(coordinator, flag, "perhaps").status_code == 400

@@ -18,16 +18,16 @@ pytestmark = pytest.mark.django_db
 
 def closed_days_ago(team, days: int, **fields) -> Case:
     closed_at = timezone.now() - datetime.timedelta(days=days)
-    return CaseFactory(team=team, status=Case.Status.CLOSED, closed_at=closed_at, **fields)
+    return CaseFactory.create(team=team, status=Case.Status.CLOSED, closed_at=closed_at, **fields)
 
 
 def test_retention_shreds_old_closed_cases_and_leaves_held_and_recent_ones(team, settings) -> None:
     settings.RETENTION_DAYS = 90
     old = closed_days_ago(team, 91)
-    FamilyMemberFactory(case=old, name="Daw Mya")
+    FamilyMemberFactory.create(case=old, name="Daw Mya")
     held = closed_days_ago(team, 200, on_hold=True)
     recent = closed_days_ago(team, 30)
-    open_case = CaseFactory(team=team)
+    open_case = CaseFactory.create(team=team)
     assert retention_schedule_due() == 1
     followups_sweep()
     old = Case.objects.get(pk=old.pk)
@@ -49,8 +49,8 @@ def test_a_case_put_on_hold_after_scheduling_is_not_shredded(team, coordinator) 
 
 def test_statistics_mask_small_counts(team) -> None:
     for _ in range(6):
-        CaseFactory(team=team)
-    CaseFactory(team=team, still_serving=True, service_branch="police")
+        CaseFactory.create(team=team)
+    CaseFactory.create(team=team, still_serving=True, service_branch="police")
     stats = statistics()
     week = stats["weeks"][0]
     assert week["new_contacts"] == "7" and week["defections"] == "6" and week["cdm_codes"] == "<5"
@@ -62,7 +62,7 @@ def test_statistics_mask_small_counts(team) -> None:
 def test_issued_codes_are_counted_by_week(team) -> None:
     for _ in range(5):
         CdmRequest.objects.create(
-            case=CaseFactory(team=team), kind="cdm", state="issued", issued_at=timezone.now()
+            case=CaseFactory.create(team=team), kind="cdm", state="issued", issued_at=timezone.now()
         )
     assert statistics()["weeks"][0]["cdm_codes"] == "5"
 
@@ -72,7 +72,7 @@ def test_nothing_can_be_added_to_a_shredded_case(team, volunteer, coordinator) -
     from supportdesk.vault.services import key_holder_shred
 
     case = closed_days_ago(team, 1)
-    member = FamilyMemberFactory(case=case)
+    member = FamilyMemberFactory.create(case=case)
     key_holder_shred(actor=None, holder=case)
     Case.objects.filter(pk=case.pk).update(shredded_at=timezone.now())
     volunteer_api, coordinator_api = token_client(volunteer), token_client(coordinator)

@@ -142,16 +142,18 @@ def test_a_coordinators_pages_fit_a_phone(
     from cases.models import CdmRequest, DuplicateFlag
     from cases.tests.factories import CaseFactory, CdmRequestFactory, SecurityFlagFactory
 
-    case = CaseFactory(
+    case = CaseFactory.create(
         team=team,
         alias="Special 012",
         verification=Case.Verification.VOUCHED,
         status=Case.Status.HIDING,
         notes="Moved twice this week; the second safe house was watched.",
     )
-    SecurityFlagFactory(family_member__case=case, kind=SecurityFlag.Kind.DETAINED)
-    CdmRequestFactory(case=case, state=CdmRequest.State.SUBMITTED)
-    older = CaseFactory(team=team, alias="Special 003", verification=Case.Verification.VERIFIED)
+    SecurityFlagFactory.create(family_member__case=case, kind=SecurityFlag.Kind.DETAINED)
+    CdmRequestFactory.create(case=case, state=CdmRequest.State.SUBMITTED)
+    older = CaseFactory.create(
+        team=team, alias="Special 003", verification=Case.Verification.VERIFIED
+    )
     DuplicateFlag.objects.create(case=case, other=older, matched_on="phone")
     page = phone
     log_in(page, live_server, coordinator)

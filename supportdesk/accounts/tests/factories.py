@@ -1,11 +1,12 @@
 import factory
+from factory.django import DjangoModelFactory
 
 from supportdesk.accounts.models import Membership, Team, User
 
 PASSWORD = "correct horse battery staple 42"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
 
@@ -19,14 +20,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         return model_class.objects.create_user(*args, password=password, **kwargs)
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 

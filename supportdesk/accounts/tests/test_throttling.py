@@ -47,7 +47,7 @@ def test_repeated_failures_slow_down_then_lock_the_account(client: Client, volun
 
 
 def test_locking_one_account_does_not_block_another(client: Client, volunteer) -> None:
-    UserFactory(username="colleague")
+    UserFactory.create(username="colleague")
     fail_password(client, "volunteer", 6)
     assert client.post(LOGIN, {"username": "volunteer", "password": PASSWORD}).status_code == 429
     # Same client, same IP: the colleague still logs in.

@@ -7,8 +7,8 @@ For each route marked `@shows_personal_data` (supportdesk.audit.coverage), its a
 
     @register_personal_data_route("cases:detail")          # the route's "namespace:name"
     def _case_detail() -> ViewCoverage:
-        case = CaseFactory()
-        user = MembershipFactory(team=case.team).user
+        case = CaseFactory.create()
+        user = MembershipFactory.create(team=case.team).user
         return ViewCoverage(
             user=user,
             kwargs={"case_id": case.pk},

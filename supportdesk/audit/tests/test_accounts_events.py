@@ -40,7 +40,7 @@ def test_user_create(administrator: User) -> None:
 
 
 def test_team_add_member(administrator: User, team: Team) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     services.team_add_member(actor=administrator, team=team, user=user)
     services.team_add_member(actor=administrator, team=team, user=user)  # no change, no event
     event = only_event("team.add_member")

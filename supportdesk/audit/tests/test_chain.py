@@ -233,7 +233,7 @@ def test_events_outlive_the_objects_they_name(db: None) -> None:
     chain intact, and the event holds ids and field names only."""
     from supportdesk.accounts.tests.factories import UserFactory
 
-    person = UserFactory(display_name="Ko Aung (alias)")
+    person = UserFactory.create(display_name="Ko Aung (alias)")
     event = audit_record(actor=person, action="account.create", obj=person, fields=["username"])
     chain.audit_seal()
     person_id = person.pk

@@ -186,13 +186,13 @@ def test_a_page_costs_the_same_queries_for_5_or_50_events(administrator: User) -
             call()
         return len(captured)
 
-    make_events(5, actor_id=UserFactory().pk)
+    make_events(5, actor_id=UserFactory.create().pk)
     client.get("/api/v1/audit/events/")  # first use of a token or session writes to it once
     browser.get("/audit/")
     small_api = queries(lambda: client.get("/api/v1/audit/events/"))
     small_page = queries(lambda: browser.get("/audit/"))
     for _ in range(45):
-        make_events(1, actor_id=UserFactory().pk)
+        make_events(1, actor_id=UserFactory.create().pk)
     assert queries(lambda: client.get("/api/v1/audit/events/")) == small_api
     assert queries(lambda: browser.get("/audit/")) == small_page
 
