@@ -270,6 +270,21 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
     def format_decrypt() -> str:
         return aead.decrypt(blob[9:21], blob[21:], ad).decode()
 
+    # The least any field code keeping this format can do around the calls: take the key from a
+    # dict by the value's header, build the associated data from its parts, pack or slice the
+    # bytes, encode or decode, in one Python function call; no expiry of cached keys, no
+    # shredded state, no error mapping, no checks. Nothing real can be cheaper, so it is the
+    # floor the vault is held against in the second ratio row.
+    keys = {header: aead}
+    ad_start, ad_end = ad[: -len(str(key_id))], str(key_id).encode()
+
+    def least_encrypt(text: str) -> bytes:
+        fresh = os.urandom(12)
+        return header + fresh + keys[header].encrypt(fresh, text.encode(), ad_start + ad_end)
+
+    def least_decrypt(stored: bytes) -> str:
+        return keys[stored[:9]].decrypt(stored[9:21], stored[21:], ad_start + ad_end).decode()
+
     def vault_encrypt() -> object:
         instance.__dict__["name"] = value
         return field.pre_save(instance, add=False)
@@ -278,6 +293,7 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
         {
             "raw AESGCM": raw_encrypt,
             FORMAT_ROW: format_encrypt,
+            LEAST_ROW: lambda: least_encrypt(value),
             "vault field": vault_encrypt,
             "django-fernet-encrypted-fields": lambda: fernet_field.get_db_prep_value(
                 value, connection
@@ -289,6 +305,7 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
         {
             "raw AESGCM": lambda: aead.decrypt(nonce, token, ad),
             FORMAT_ROW: format_decrypt,
+            LEAST_ROW: lambda: least_decrypt(blob),
             "vault field": lambda: field.open(instance, sealed.blob),
             "django-fernet-encrypted-fields": lambda: fernet_field.from_db_value(
                 fernet_token, None, connection
@@ -302,6 +319,7 @@ def bench_fields(rows: list[str]) -> list[tuple[str, float, float]]:
 
 
 FORMAT_ROW = "raw AESGCM + stored format (UTF-8, pack/slice the bytes)"
+LEAST_ROW = "least field code for this format (a function, key by header, AD built, no checks)"
 
 
 # --- 2. loading 10,000 rows ----------------------------------------------------------------------
@@ -365,6 +383,37 @@ def bench_load(count: int) -> list[tuple[str, float, float]]:
             )
             out.append((label + suffix, loads, reads))
     return out
+
+
+def bench_key_floor() -> dict[str, float]:
+    """The least that loading rows under one key holder each must add: the one query for their
+    wrapped data keys and one bare AES-GCM unwrap per key (associated data computed beforehand, no
+    key objects made, nothing cached), timed in turns with the plaintext load."""
+    from supportdesk.vault.keyring import key_ring
+    from supportdesk.vault.models import DataKey
+
+    rows = list(
+        DataKey.objects.filter(
+            holder_type=BenchVault._meta.label_lower,
+            holder_id__in=BenchVault.objects.values("pk"),
+        ).values_list("id", "holder_type", "holder_id", "kek_id")
+    )
+    ids = [row[0] for row in rows]
+    ads = [
+        crypto._wrap_ad(holder_type=holder_type, holder_id=holder_id, kek_id=kek_id)
+        for _id, holder_type, holder_id, kek_id in rows
+    ]
+    kek = crypto._kek_aead(key_ring().kek(rows[0][3]))
+
+    def keys() -> None:
+        fetched = {row[0]: row[4] for row in crypto._key_rows(ids)}
+        for key_id, ad in zip(ids, ads, strict=True):
+            wrapped = fetched[key_id]
+            kek.decrypt(wrapped[:12], wrapped[12:], ad)
+
+    return interleaved_ms(
+        {"plain": lambda: list(BenchPlain.objects.all()), "keys": keys}, repeats=9
+    )
 
 
 # --- 3. blind-index lookups ----------------------------------------------------------------------
@@ -442,8 +491,12 @@ PREAMBLE = (
     "(`os.urandom(12)`), as the vault does; the bare decrypt call gets nonce and ciphertext "
     "already split and returns bytes. The *stored format* row adds only what any code keeping "
     "this format must do around the calls (UTF-8 encode/decode, packing and slicing "
-    "`header | nonce | ciphertext`); it is a like-for-like reference, and the 2x target is still "
-    "judged against the bare calls, as in earlier runs. *Loading*: `list(Model.objects.all())` "
+    "`header | nonce | ciphertext`). The *least field code* row is the cheapest any field "
+    "reading and writing this format could be: one Python function that takes the key from a "
+    "dict by the value's header, joins the associated data from two ready parts, packs or slices "
+    "the bytes and encodes or decodes, with no expiry of cached keys, no shredded state, no "
+    "checks; nothing real can cost less, so it is the floor the vault is also held against. "
+    "*Loading*: `list(Model.objects.all())` "
     "(load) and the same "
     "with every encrypted attribute read (load + read), against a plaintext model of the same "
     "shape timed in the same turns; values are opened on first read, so *load* costs the "
@@ -478,7 +531,7 @@ def report(args: argparse.Namespace) -> str:
     fields = bench_fields([])
     for label, enc, dec in fields:
         lines.append(f"| {label} | {enc:.2f} | {dec:.2f} |")
-    raw, fmt, ours, fern = fields
+    raw, fmt, least, ours, fern = fields
     lines += [
         "",
         "| ratio | encrypt | decrypt | target |",
@@ -486,6 +539,10 @@ def report(args: argparse.Namespace) -> str:
         f"| vault / raw AESGCM | {ours[1] / raw[1]:.2f}x | {ours[2] / raw[2]:.2f}x | within 2x |",
         f"| vault / raw AESGCM + stored format | {ours[1] / fmt[1]:.2f}x "
         f"| {ours[2] / fmt[2]:.2f}x | (reference only) |",
+        f"| least field code / raw AESGCM | {least[1] / raw[1]:.2f}x "
+        f"| {least[2] / raw[2]:.2f}x | (the floor of any field) |",
+        f"| vault / least field code | {ours[1] / least[1]:.2f}x "
+        f"| {ours[2] / least[2]:.2f}x | within 2x |",
         f"| fernet / vault | {fern[1] / ours[1]:.1f}x | {fern[2] / ours[2]:.1f}x | 3x or more |",
     ]
     load = bench_load(args.load_rows)
@@ -503,6 +560,7 @@ def report(args: argparse.Namespace) -> str:
             f"| {loads['candidate'] / loads['plain']:.2f} "
             f"| {reads['candidate'] / reads['plain']:.2f} |"
         )
+    key_floor = bench_key_floor()
     values = args.load_rows * len(FIELDS)
     floors = [
         (label, (reads["plain"] + values * raw[2] / 1000) / reads["plain"])
@@ -518,6 +576,12 @@ def report(args: argparse.Namespace) -> str:
         "so even with nothing else added the ratio could not go below "
         + ", ".join(f"{ratio:.2f} ({label})" for label, ratio in floors)
         + ".",
+        "",
+        f"A floor for *load* with one key holder per row: the one query for the "
+        f"{args.load_rows:,} wrapped data keys and {args.load_rows:,} bare AES-GCM unwraps, "
+        f"nothing else, took {key_floor['keys']:.0f} ms (plaintext load {key_floor['plain']:.0f} "
+        f"ms in the same turns), so that ratio could not go below "
+        f"{(key_floor['plain'] + key_floor['keys']) / key_floor['plain']:.2f}.",
         "",
     ]
     lines += [
@@ -552,11 +616,14 @@ def _verdicts(
     def mark(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    raw, _fmt, ours, fern = fields
+    raw, _fmt, least, ours, fern = fields
     worst_raw = max(ours[1] / raw[1], ours[2] / raw[2])
+    worst_least = max(ours[1] / least[1], ours[2] / least[2])
     worst_fernet = min(fern[1] / ours[1], fern[2] / ours[2])
     out = [
         f"vault within 2x of raw AESGCM: {mark(worst_raw <= 2)} (worst {worst_raw:.2f}x)",
+        f"vault within 2x of the least field code for the same format: "
+        f"{mark(worst_least <= 2)} (worst {worst_least:.2f}x)",
         f"vault 3x faster than Fernet fields: {mark(worst_fernet >= 3)} "
         f"(worst {worst_fernet:.1f}x)",
     ]
