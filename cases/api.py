@@ -8,7 +8,6 @@ from uuid import UUID
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +30,7 @@ from cases.serializers import (
     SecurityFlagOutput,
 )
 from cases.services import cdm, family, intake, lifecycle
+from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
 from supportdesk.api.serializers import validated
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
@@ -47,7 +47,7 @@ def bad_request(field: str, message: str) -> serializers.ValidationError:
 
 
 def detail_response(
-    request: Request, case: Case, *, status_code: int = 200, fetched: bool = False
+    request: AuthenticatedApiRequest, case: Case, *, status_code: int = 200, fetched: bool = False
 ) -> Response:
     """The case as its detail shows it; `fetched` when `case` came from selectors.case_detail."""
     if not fetched:
@@ -67,7 +67,7 @@ class CaseListCreateApi(APIView):
         need = serializers.ChoiceField(choices=Need.choices, required=False)
 
     @extend_schema(parameters=[FilterInput], responses=CaseListOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         data = validated(self.FilterInput, request.query_params)
         if "risk" in data:
             data["risk"] = RISK_NAMES[data["risk"]]
@@ -80,7 +80,7 @@ class CaseListCreateApi(APIView):
         return paginator.get_paginated_response(CaseListOutput(page, many=True).data)
 
     @extend_schema(request=CaseCreateInput, responses={201: CaseDetailOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         data = validated(CaseCreateInput, request.data)
         team = selectors.teams_visible_to(request.user).filter(pk=data.pop("team")).first()
         if team is None:
@@ -100,12 +100,12 @@ class CaseListCreateApi(APIView):
 @shows_personal_data
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutput)
-    def get(self, request: Request, case_id: UUID) -> Response:
+    def get(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         case = selectors.case_detail(user=request.user, case_id=case_id)
         return detail_response(request, case, fetched=True)
 
     @extend_schema(request=CaseUpdateInput(partial=True), responses=CaseDetailOutput)
-    def patch(self, request: Request, case_id: UUID) -> Response:
+    def patch(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseUpdateInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -113,13 +113,15 @@ class CaseDetailApi(APIView):
         return detail_response(request, case)
 
 
-def _case_action(service: Any, input_class: type[serializers.Serializer] | None = None) -> type:
+def _case_action(
+    service: Any, input_class: type[serializers.Serializer] | None = None
+) -> type[APIView]:
     """A POST endpoint that runs one lifecycle service on a case and answers with the case."""
 
     @shows_personal_data
     class CaseActionApi(APIView):
         @extend_schema(request=input_class, responses=CaseDetailOutput)
-        def post(self, request: Request, case_id: UUID) -> Response:
+        def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
             data = validated(input_class, request.data) if input_class else {}
             case = selectors.case_get_for_user(user=request.user, case_id=case_id)
             case = service(actor=request.user, case=case, **data)
@@ -158,7 +160,7 @@ class CaseVouchApi(APIView):
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=CaseDetailOutput)
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(self.InputSerializer, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         by_case = None
@@ -175,7 +177,7 @@ class CaseVouchApi(APIView):
 @shows_personal_data
 class CaseContactAddApi(APIView):
     @extend_schema(request=ContactInput, responses={201: CaseDetailOutput})
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(ContactInput, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         intake.case_contact_add(actor=request.user, case=case, contact=intake.ContactInput(**data))
@@ -188,7 +190,7 @@ class CaseAssignApi(APIView):
         team = serializers.UUIDField()
 
     @extend_schema(request=InputSerializer, responses=CaseDetailOutput)
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(self.InputSerializer, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         team = selectors.teams_visible_to(request.user).filter(pk=data["team"]).first()
@@ -204,7 +206,7 @@ class CaseTimelineApi(APIView):
         text = serializers.CharField(max_length=5000)
 
     @extend_schema(responses=CaseEventOutput(many=True))
-    def get(self, request: Request, case_id: UUID) -> Response:
+    def get(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         paginator = Pagination()
         page = (
@@ -217,7 +219,7 @@ class CaseTimelineApi(APIView):
         return paginator.get_paginated_response(CaseEventOutput(page, many=True).data)
 
     @extend_schema(request=NoteInput, responses={201: CaseEventOutput})
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(self.NoteInput, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         event = lifecycle.case_note_add(actor=request.user, case=case, text=data["text"])
@@ -230,7 +232,7 @@ class CaseTimelineApi(APIView):
 @shows_personal_data
 class FamilyListCreateApi(APIView):
     @extend_schema(responses=FamilyMemberOutput(many=True))
-    def get(self, request: Request, case_id: UUID) -> Response:
+    def get(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         case = selectors.case_detail(user=request.user, case_id=case_id)
         members = list(case.family.all())
         audit_record_view(
@@ -239,7 +241,7 @@ class FamilyListCreateApi(APIView):
         return Response(FamilyMemberOutput(members, many=True).data)
 
     @extend_schema(request=FamilyMemberInput, responses={201: FamilyMemberOutput})
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(FamilyMemberInput, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         member = family.family_member_create(actor=request.user, case=case, **data)
@@ -249,7 +251,7 @@ class FamilyListCreateApi(APIView):
 @shows_personal_data
 class FamilyMemberApi(APIView):
     @extend_schema(request=FamilyMemberInput(partial=True), responses=FamilyMemberOutput)
-    def patch(self, request: Request, member_id: UUID) -> Response:
+    def patch(self, request: AuthenticatedApiRequest, member_id: UUID) -> Response:
         serializer = FamilyMemberInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
@@ -265,7 +267,7 @@ class FamilyMemberApi(APIView):
 @no_personal_data
 class SecurityFlagCreateApi(APIView):
     @extend_schema(request=SecurityFlagInput, responses={201: SecurityFlagOutput})
-    def post(self, request: Request, member_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, member_id: UUID) -> Response:
         data = validated(SecurityFlagInput, request.data)
         member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
         flag = family.security_flag_add(actor=request.user, member=member, **data)
@@ -275,7 +277,7 @@ class SecurityFlagCreateApi(APIView):
 @no_personal_data
 class SecurityFlagResolveApi(APIView):
     @extend_schema(request=NoteInput, responses=SecurityFlagOutput)
-    def post(self, request: Request, flag_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, flag_id: UUID) -> Response:
         data = validated(NoteInput, request.data)
         flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
         flag = family.security_flag_resolve(actor=request.user, flag=flag, **data)
@@ -297,7 +299,7 @@ class DuplicateOutput(serializers.Serializer):
 @no_personal_data
 class DuplicateListApi(APIView):
     @extend_schema(responses=DuplicateOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         flags = selectors.duplicate_flags_for_user(user=request.user)
         return Response(DuplicateOutput(flags, many=True).data)
 
@@ -308,7 +310,7 @@ class DuplicateResolveApi(APIView):
         same_person = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses=DuplicateOutput)
-    def post(self, request: Request, flag_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, flag_id: UUID) -> Response:
         data = validated(self.InputSerializer, request.data)
         flag: DuplicateFlag = selectors.duplicate_flag_get_for_user(
             user=request.user, flag_id=flag_id
@@ -326,7 +328,7 @@ class CdmRequestListCreateApi(APIView):
         kind = serializers.ChoiceField(choices=CdmRequest.Kind.choices)
 
     @extend_schema(responses=CdmRequestOutput(many=True))
-    def get(self, request: Request, case_id: UUID) -> Response:
+    def get(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         requests = list(case.cdm_requests.order_by("-created_at"))
         audit_record_view(
@@ -335,7 +337,7 @@ class CdmRequestListCreateApi(APIView):
         return Response(CdmRequestOutput(requests, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: CdmRequestOutput})
-    def post(self, request: Request, case_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
         data = validated(self.InputSerializer, request.data)
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         cdm_request = cdm.cdm_request_create(actor=request.user, case=case, **data)
@@ -351,11 +353,13 @@ class IssueInput(serializers.Serializer):
     code = serializers.CharField(max_length=64)
 
 
-def _cdm_action(service: Any, input_class: type[serializers.Serializer] | None = None) -> type:
+def _cdm_action(
+    service: Any, input_class: type[serializers.Serializer] | None = None
+) -> type[APIView]:
     @shows_personal_data
     class CdmActionApi(APIView):
         @extend_schema(request=input_class, responses=CdmRequestOutput)
-        def post(self, request: Request, request_id: UUID) -> Response:
+        def post(self, request: AuthenticatedApiRequest, request_id: UUID) -> Response:
             data = validated(input_class, request.data) if input_class else {}
             cdm_request = selectors.cdm_request_get_for_user(
                 user=request.user, request_id=request_id
@@ -381,7 +385,7 @@ CdmWithdrawApi = _cdm_action(cdm.cdm_request_withdraw)
 @shows_personal_data
 class CdmExportApi(APIView):
     @extend_schema(responses={(200, "text/csv"): str})
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: AuthenticatedApiRequest) -> HttpResponse:
         requests = selectors.cdm_requests_ready_for_export(user=request.user)
         body = cdm.cdm_requests_export(actor=request.user, requests=requests)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -403,5 +407,5 @@ class StatisticsOutput(serializers.Serializer):
 @no_personal_data
 class StatisticsApi(APIView):
     @extend_schema(responses=StatisticsOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         return Response(StatisticsOutput(selectors.statistics()).data)

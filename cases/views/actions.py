@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -31,14 +31,15 @@ from cases.forms import (
 from cases.models import Case, CdmRequest
 from cases.services import cdm, family, intake, lifecycle
 from cases.views.common import FormInvalid, case_action, done, valid
+from supportdesk.accounts.access import AuthenticatedRequest
 
 
-def _case(request: HttpRequest, case_id: UUID) -> Case:
+def _case(request: AuthenticatedRequest, case_id: UUID) -> Case:
     return selectors.case_get_for_user(user=request.user, case_id=case_id)
 
 
 @case_action("transition")
-def case_transition_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_transition_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("transition", TransitionForm(request.POST))
     case = lifecycle.case_transition(actor=request.user, case=_case(request, case_id), **data)
     return done(
@@ -49,7 +50,7 @@ def case_transition_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @case_action("vouch")
-def case_vouch_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_vouch_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     form = VouchForm(request.POST)
     data = valid("vouch", form)
     case, by_case = _case(request, case_id), None
@@ -67,21 +68,21 @@ def case_vouch_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @case_action("verify")
-def case_verify_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_verify_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("verify", NoteForm(request.POST))
     lifecycle.case_verify(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("The case is verified."))
 
 
 @case_action("revoke")
-def case_verification_revoke_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_verification_revoke_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("revoke", ReasonForm(request.POST))
     lifecycle.case_verification_revoke(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("Verification removed: the case is unverified again."))
 
 
 @case_action("assign")
-def case_assign_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_assign_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     teams = selectors.teams_visible_to(request.user)
     data = valid("assign", AssignForm(request.POST, teams=teams))
     case = lifecycle.case_assign(actor=request.user, case=_case(request, case_id), **data)
@@ -89,7 +90,7 @@ def case_assign_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @case_action("hold")
-def case_hold_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_hold_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("hold", HoldForm(request.POST))
     case = lifecycle.case_hold_set(actor=request.user, case=_case(request, case_id), **data)
     if case.on_hold:
@@ -98,14 +99,14 @@ def case_hold_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @case_action("note")
-def case_note_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_note_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("note", TextForm(request.POST))
     lifecycle.case_note_add(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("Note added."), "timeline")
 
 
 @case_action("contact")
-def case_contact_add_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_contact_add_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("contact", ContactAddForm(request.POST, auto_id="contact-%s"))
     intake.case_contact_add(
         actor=request.user, case=_case(request, case_id), contact=intake.ContactInput(**data)
@@ -114,14 +115,16 @@ def case_contact_add_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 
 @case_action("family")
-def family_member_add_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def family_member_add_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("family", FamilyMemberForm(request.POST))
     family.family_member_create(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("Family member added."), "family")
 
 
 @case_action()
-def security_flag_add_view(request: HttpRequest, case_id: UUID, member_id: UUID) -> HttpResponse:
+def security_flag_add_view(
+    request: AuthenticatedRequest, case_id: UUID, member_id: UUID
+) -> HttpResponse:
     member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
     if member.case_id != case_id:
         raise Http404
@@ -131,7 +134,9 @@ def security_flag_add_view(request: HttpRequest, case_id: UUID, member_id: UUID)
 
 
 @case_action()
-def security_flag_resolve_view(request: HttpRequest, case_id: UUID, flag_id: UUID) -> HttpResponse:
+def security_flag_resolve_view(
+    request: AuthenticatedRequest, case_id: UUID, flag_id: UUID
+) -> HttpResponse:
     flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
     if flag.family_member.case_id != case_id:
         raise Http404
@@ -140,7 +145,7 @@ def security_flag_resolve_view(request: HttpRequest, case_id: UUID, flag_id: UUI
 
 
 @case_action("cdm_create")
-def cdm_request_create_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def cdm_request_create_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     data = valid("cdm_create", CdmCreateForm(request.POST))
     cdm.cdm_request_create(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("CDM-code request started."), "cdm")
@@ -155,7 +160,7 @@ def _cdm_step(
     """A step of a CDM-code request (mark ready, submit, issue, reject, withdraw)."""
 
     @case_action(form_name)
-    def step(request: HttpRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+    def step(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
         cdm_request = selectors.cdm_request_get_for_user(user=request.user, request_id=request_id)
         if cdm_request.case_id != case_id:
             raise Http404

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django import forms
@@ -41,11 +41,15 @@ from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordin
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.cdm import OPEN_STATES
 from cases.services.common import require_live
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.api.errors import ApplicationError
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.vault.crypto import is_shredded
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Every decrypted field the case page shows: its view event names exactly these.
 CASE_PAGE_FIELDS = (
@@ -95,7 +99,7 @@ def done(request: HttpRequest, case_id: UUID, message: str, anchor: str = "") ->
     return HttpResponseRedirect(case_url(case_id, anchor))
 
 
-def status_moves(case: Case, coordinator: bool) -> list[tuple[str, str]]:
+def status_moves(case: Case, coordinator: bool) -> list[tuple[str, StrOrPromise]]:
     """The moves the table allows from here, without those only a coordinator may make."""
     labels = dict(Case.Status.choices)
     return [
@@ -191,7 +195,7 @@ def _language_names(case: Case) -> list[str]:
 
 
 def case_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     case_id: UUID,
     *,
     status: int = 200,
@@ -237,7 +241,7 @@ def refusals_shown_on(page: View, form_name: str = "") -> Callable[[View], View]
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def action(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def action(request: AuthenticatedRequest, **kwargs: Any) -> HttpResponse:
             if request.method != "POST":
                 return page(request, open_form=form_name, **kwargs)
             try:
@@ -256,7 +260,7 @@ def refusals_shown_on(page: View, form_name: str = "") -> Callable[[View], View]
     return decorate
 
 
-def _case_page_of(request: HttpRequest, *, case_id: UUID, **kwargs: Any) -> HttpResponse:
+def _case_page_of(request: AuthenticatedRequest, *, case_id: UUID, **kwargs: Any) -> HttpResponse:
     options = {name: kwargs[name] for name in ("status", "invalid", "open_form") if name in kwargs}
     return case_page(request, case_id, **options)
 
@@ -267,7 +271,9 @@ def case_action(form_name: str = "") -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def on_live_case(request: HttpRequest, case_id: UUID, **kwargs: Any) -> HttpResponse:
+        def on_live_case(
+            request: AuthenticatedRequest, case_id: UUID, **kwargs: Any
+        ) -> HttpResponse:
             require_live(selectors.case_get_for_user(user=request.user, case_id=case_id))
             return view(request, case_id=case_id, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from cases.api import LIST_VIEW_ACTION
 from cases.forms import DuplicateResolveForm
 from cases.services import cdm, intake
 from cases.views.common import refusals_shown_on, valid
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view
@@ -25,7 +26,9 @@ def _require_coordinator(user: User) -> None:
         raise Http404
 
 
-def duplicates_page(request: HttpRequest, *, status: int = 200, **_unused: object) -> HttpResponse:
+def duplicates_page(
+    request: AuthenticatedRequest, *, status: int = 200, **_unused: object
+) -> HttpResponse:
     """Open possible duplicates of the coordinator's teams. A case's alias is shown only where
     the coordinator may see that case; the other one stays "a case of another team"."""
     user = request.user
@@ -44,12 +47,12 @@ def duplicates_page(request: HttpRequest, *, status: int = 200, **_unused: objec
 
 @shows_personal_data
 @require_GET
-def duplicates_view(request: HttpRequest) -> HttpResponse:
+def duplicates_view(request: AuthenticatedRequest) -> HttpResponse:
     return duplicates_page(request)
 
 
 @refusals_shown_on(duplicates_page)
-def duplicate_resolve_view(request: HttpRequest, flag_id: UUID) -> HttpResponse:
+def duplicate_resolve_view(request: AuthenticatedRequest, flag_id: UUID) -> HttpResponse:
     flag = selectors.duplicate_flag_get_for_user(user=request.user, flag_id=flag_id)
     data = valid("resolve", DuplicateResolveForm(request.POST))
     intake.duplicate_resolve(actor=request.user, flag=flag, **data)
@@ -62,7 +65,7 @@ def duplicate_resolve_view(request: HttpRequest, flag_id: UUID) -> HttpResponse:
 
 @shows_personal_data
 @require_GET
-def cdm_export_view(request: HttpRequest) -> HttpResponse:
+def cdm_export_view(request: AuthenticatedRequest) -> HttpResponse:
     _require_coordinator(request.user)
     requests = selectors.cdm_requests_ready_for_export(user=request.user)
     body = cdm.cdm_requests_export(actor=request.user, requests=requests)  # audits the export

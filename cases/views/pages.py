@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from cases.models import Case, ServiceBranch
 from cases.serializers import CASE_DETAIL_FIELDS
 from cases.services import intake
 from cases.views.common import case_page, case_url
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 
@@ -27,11 +29,11 @@ PAGE_SIZE = 50
 
 @shows_personal_data
 @require_GET
-def case_list_view(request: HttpRequest) -> HttpResponse:
+def case_list_view(request: AuthenticatedRequest) -> HttpResponse:
     teams = selectors.teams_visible_to(request.user).order_by("name")
     form = CaseFilterForm(request.GET or None, teams=teams)
     if form.is_bound and not form.is_valid():
-        context = {"form": form, "page": None, "query_string": ""}
+        context: dict[str, Any] = {"form": form, "page": None, "query_string": ""}
         return render(request, "cases/list.html", context, status=400)
     filters = selectors.CaseFilters(**form.filters()) if form.is_bound else None
     cases = selectors.case_list(user=request.user, filters=filters)
@@ -39,7 +41,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     audit_record_list_view(
         actor=request.user, objects=page.object_list, fields=["alias"], action=LIST_VIEW_ACTION
     )
-    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    query = {key: value for key, value in request.GET.dict().items() if key != "page" and value}
     context = {
         "form": form,
         "page": page,
@@ -51,7 +53,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
 
 @no_personal_data  # shows the user's own input back, nothing read from the vault
 @require_http_methods(["GET", "POST"])
-def case_create_view(request: HttpRequest) -> HttpResponse:
+def case_create_view(request: AuthenticatedRequest) -> HttpResponse:
     teams = selectors.teams_visible_to(request.user).order_by("name")
     form = CaseCreateForm(request.POST or None, teams=teams)
     if request.method == "POST":
@@ -75,7 +77,7 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 
 @shows_personal_data
 @require_http_methods(["GET", "POST"])
-def case_edit_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_edit_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     case = selectors.case_detail(user=request.user, case_id=case_id)
     if case.shredded_at is not None:
         messages.error(request, _("This case was shredded: there is nothing left to edit."))
@@ -94,13 +96,13 @@ def case_edit_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
 
 @shows_personal_data
 @require_GET
-def case_detail_view(request: HttpRequest, case_id: UUID) -> HttpResponse:
+def case_detail_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
     return case_page(request, case_id)
 
 
 @no_personal_data  # counts only, small ones masked as "<5"
 @require_GET
-def statistics_view(request: HttpRequest) -> HttpResponse:
+def statistics_view(request: AuthenticatedRequest) -> HttpResponse:
     figures = selectors.statistics()
     branches, statuses = dict(ServiceBranch.choices), dict(Case.Status.choices)
     context = {

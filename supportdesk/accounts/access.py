@@ -4,8 +4,15 @@ Mark sparingly: every marked view is listed in `tests/test_url_access.py`, and a
 not in that list fails the test.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from supportdesk.accounts.models import User
 
 PUBLIC = "public"  # no login at all: the login page, the token endpoint, health checks
 PASSWORD_STAGE = "password_stage"  # noqa: S105 - password given, second factor not yet: OTP entry, enrolment
@@ -31,3 +38,12 @@ def access_level(view: Callable[..., Any]) -> str:
     if level is None and view_class is not None:
         level = getattr(view_class, _ATTRIBUTE, None)
     return level or VERIFIED
+
+
+class AuthenticatedRequest(HttpRequest):
+    """What a page not marked `public` receives: `VerifiedUserRequiredMiddleware` lets only a
+    logged-in user through (OTP-verified, or past the password for `password_stage`), so
+    `request.user` is a `User`, never `AnonymousUser`. An annotation only: Django still passes its
+    own `HttpRequest`. API views take `supportdesk.api.authentication.AuthenticatedApiRequest`."""
+
+    user: User

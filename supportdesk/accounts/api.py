@@ -18,6 +18,7 @@ from supportdesk.accounts import services
 from supportdesk.accounts.access import public
 from supportdesk.accounts.models import ApiToken, User
 from supportdesk.accounts.selectors import teams_for_user, user_get_revocable
+from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.serializers import validated
 from supportdesk.request_context import current_ip
 
@@ -63,7 +64,7 @@ class TokenObtainApi(APIView):
 
 class LogoutApi(APIView):
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if isinstance(request.auth, ApiToken):
             services.api_token_revoke(token=request.auth)
         else:
@@ -85,7 +86,7 @@ class MeApi(APIView):
         teams = TeamOutput(many=True)
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         user: User = request.user
         out = {
             "id": user.id,
@@ -99,7 +100,7 @@ class MeApi(APIView):
 
 class RevokeAllApi(APIView):
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, user_id: UUID) -> Response:
         target = user_get_revocable(actor=request.user, user_id=user_id)
         services.user_revoke_all(actor=request.user, user=target)
         return Response(status=status.HTTP_204_NO_CONTENT)

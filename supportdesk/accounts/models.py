@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -74,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["username"]
 
+    if TYPE_CHECKING:
+        # Installed on `request.user` by django-otp's OTPMiddleware: True once the session passed
+        # a second factor. Users loaded any other way (an API token's user) do not have it.
+        def is_verified(self) -> bool: ...
+
     def __str__(self) -> str:
         return self.username
 
@@ -106,7 +111,9 @@ class Team(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        User, through="Membership", related_name="teams"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from supportdesk.accounts import services
-from supportdesk.accounts.access import password_stage, public
+from supportdesk.accounts.access import AuthenticatedRequest, password_stage, public
 from supportdesk.accounts.forms import CodeForm, EnrolCodeForm, LoginForm, PasswordChangeForm
 from supportdesk.accounts.middleware import SESSION_AUTH_AT
 from supportdesk.accounts.models import User
@@ -95,7 +95,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @password_stage
 @require_http_methods(["GET", "POST"])
-def otp_view(request: HttpRequest) -> HttpResponse:
+def otp_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_next_url(request))
@@ -131,7 +131,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 @password_stage
 @require_http_methods(["GET", "POST"])
-def enrol_view(request: HttpRequest) -> HttpResponse:
+def enrol_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user.is_verified() and services.user_has_confirmed_totp(user):
         # A password alone must never replace an authenticator.
@@ -193,12 +193,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "home.html", {"teams": teams_for_user(user=request.user)})
 
 
 @require_http_methods(["GET", "POST"])
-def security_view(request: HttpRequest) -> HttpResponse:
+def security_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(request.POST or None, user=user)
     status = 200
@@ -222,7 +222,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def backup_codes_view(request: HttpRequest) -> HttpResponse:
+def backup_codes_view(request: AuthenticatedRequest) -> HttpResponse:
     codes = services.backup_codes_regenerate(user=request.user)
     return render(
         request,
@@ -232,13 +232,13 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def people_view(request: HttpRequest) -> HttpResponse:
+def people_view(request: AuthenticatedRequest) -> HttpResponse:
     people = users_revocable_by(actor=request.user).prefetch_related("teams")
     return render(request, "accounts/people.html", {"people": people})
 
 
 @require_http_methods(["GET", "POST"])
-def revoke_all_view(request: HttpRequest, user_id: UUID) -> HttpResponse:
+def revoke_all_view(request: AuthenticatedRequest, user_id: UUID) -> HttpResponse:
     target: User = user_get_revocable(actor=request.user, user_id=user_id)
     if request.method == "GET":
         return render(request, "accounts/revoke_all.html", {"target": target})

@@ -10,6 +10,15 @@ from supportdesk.accounts.services import api_token_authenticate
 _MEMO = "_supportdesk_bearer"
 
 
+class AuthenticatedApiRequest(Request):
+    """What an API view with the default permission (`IsVerifiedUser`) receives: `request.user`
+    is a `User`, from a bearer token (`request.auth` is its `ApiToken`) or an OTP-verified
+    session (`request.auth` is None). An annotation only: DRF still passes its own `Request`."""
+
+    user: User
+    auth: ApiToken | None
+
+
 def bearer_token_for(request: HttpRequest) -> ApiToken | None:
     """The request's valid bearer token, if any; looked up once per request (middleware and DRF)."""
     if not hasattr(request, _MEMO):

@@ -9,10 +9,10 @@ from uuid import UUID
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
 from supportdesk.api.serializers import validated
 from supportdesk.audit import alerts as alert_services
@@ -56,13 +56,15 @@ class EventOutput(serializers.Serializer):
         return event.chain_position is not None
 
 
-def _filters(request: Request, **preset: Any) -> selectors.EventFilters:
+def _filters(request: AuthenticatedApiRequest, **preset: Any) -> selectors.EventFilters:
     selectors.require_administrator(request.user)  # 404 before 400: no hint the route exists
     data = validated(EventFilterInput, {**request.query_params.dict(), **preset})
     return selectors.EventFilters.from_data(data)
 
 
-def _page(view: APIView, request: Request, filters: selectors.EventFilters) -> Response:
+def _page(
+    view: APIView, request: AuthenticatedApiRequest, filters: selectors.EventFilters
+) -> Response:
     events = selectors.events_for_user(user=request.user, filters=filters)
     paginator = Pagination()
     page = paginator.paginate_queryset(events, request, view=view) or []
@@ -72,7 +74,7 @@ def _page(view: APIView, request: Request, filters: selectors.EventFilters) -> R
 
 class EventListApi(APIView):
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         return _page(self, request, _filters(request))
 
 
@@ -80,7 +82,7 @@ class ObjectEventListApi(APIView):
     """Everything recorded about one object; `?action=case.view` answers "who viewed case X"."""
 
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
-    def get(self, request: Request, object_type: str, object_id: str) -> Response:
+    def get(self, request: AuthenticatedApiRequest, object_type: str, object_id: str) -> Response:
         filters = _filters(request, object_type=object_type, object_id=object_id)
         return _page(self, request, filters)
 
@@ -89,13 +91,13 @@ class ActorEventListApi(APIView):
     """Everything one account did."""
 
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
-    def get(self, request: Request, actor_id: UUID) -> Response:
+    def get(self, request: AuthenticatedApiRequest, actor_id: UUID) -> Response:
         return _page(self, request, _filters(request, actor=str(actor_id)))
 
 
 class EventExportApi(APIView):
     @extend_schema(parameters=[EventFilterInput], responses={(200, "text/csv"): str})
-    def get(self, request: Request) -> StreamingHttpResponse:
+    def get(self, request: AuthenticatedApiRequest) -> StreamingHttpResponse:
         events = selectors.events_for_user(user=request.user, filters=_filters(request))
         return events_export_csv(actor=request.user, events=events)
 
@@ -115,7 +117,7 @@ class AlertListApi(APIView):
         open = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(parameters=[InputSerializer], responses=AlertOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         selectors.require_administrator(request.user)
         data = validated(self.InputSerializer, request.query_params)
         alerts = selectors.alerts_for_user(user=request.user, open_only=data["open"])
@@ -126,7 +128,7 @@ class AlertListApi(APIView):
 
 class AlertAcknowledgeApi(APIView):
     @extend_schema(request=None, responses=AlertOutput)
-    def post(self, request: Request, alert_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, alert_id: int) -> Response:
         alert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
         alert = alert_services.alert_acknowledge(actor=request.user, alert=alert)
         return Response(AlertOutput(alert).data)
@@ -136,7 +138,7 @@ class AlertRevokeAllApi(APIView):
     """Cut off the account an alert is about (revoke-all), and acknowledge the alert."""
 
     @extend_schema(request=None, responses=AlertOutput)
-    def post(self, request: Request, alert_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, alert_id: int) -> Response:
         alert: AuditAlert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
         subject = selectors.alert_subject_get(alert=alert)
         alert = alert_services.alert_revoke_subject(

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
 from supportdesk.api.serializers import validated
 from supportdesk.followups import selectors, services
@@ -39,7 +40,7 @@ class NotificationListApi(APIView):
         unread = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(parameters=[InputSerializer], responses=NotificationOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         data = validated(self.InputSerializer, request.query_params)
         rows = selectors.notifications_for_user(user=request.user, unread_only=data["unread"])
         return paginated(self, request, rows, NotificationOutput)
@@ -50,14 +51,14 @@ class NotificationUnreadCountApi(APIView):
         unread = serializers.IntegerField()
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         count = selectors.notifications_unread_count(user=request.user)
         return Response(self.OutputSerializer({"unread": count}).data)
 
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=NotificationOutput)
-    def post(self, request: Request, notification_id: UUID) -> Response:
+    def post(self, request: AuthenticatedApiRequest, notification_id: UUID) -> Response:
         notification = selectors.notification_get_for_user(
             user=request.user, notification_id=notification_id
         )
@@ -72,7 +73,7 @@ class NotificationReadAllApi(APIView):
         marked = serializers.IntegerField()
 
     @extend_schema(request=None, responses=OutputSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         marked = services.notifications_mark_all_read(actor=request.user)
         return Response(self.OutputSerializer({"marked": marked}).data)
 
@@ -92,14 +93,14 @@ class FollowUpProblemOutput(serializers.Serializer):
 
 class FollowUpProblemListApi(APIView):
     @extend_schema(responses=FollowUpProblemOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         rows = selectors.followup_problems_for_user(user=request.user)
         return paginated(self, request, rows, FollowUpProblemOutput)
 
 
 class FollowUpRetryApi(APIView):
     @extend_schema(request=None, responses={200: FollowUpProblemOutput})
-    def post(self, request: Request, followup_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, followup_id: int) -> Response:
         followup = selectors.followup_get_problem_for_user(
             user=request.user, followup_id=followup_id
         )
