@@ -3,7 +3,7 @@ refuses with a message per field exactly what the API refuses, before any servic
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,6 +23,9 @@ from cases.models import (
 from cases.services.intake import ContactInput
 from supportdesk.accounts.models import Team
 from supportdesk.vault.normalise import normalise_phone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CONTACT_ROWS = 3
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -121,7 +124,8 @@ class CaseFieldsForm(PageForm):
     notes = _area(_("Notes"), 10000)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns, typed as a dict
         if data.get("still_serving") and data.get("date_left"):
             self.add_error(
                 "date_left", _("Someone still serving has no date of leaving: leave it empty.")
@@ -240,12 +244,12 @@ class TransitionForm(PageForm):
     to_status = forms.ChoiceField(label=_("New status"), choices=Case.Status.choices)
     reason = _area(_("Why (optional)"), 2000)
 
-    def __init__(self, *args: Any, moves: list[tuple[str, str]] | None = None, **kw: Any):
+    def __init__(self, *args: Any, moves: list[tuple[str, StrOrPromise]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         if moves is not None:
             self.offer(moves)
 
-    def offer(self, moves: list[tuple[str, str]]) -> None:
+    def offer(self, moves: list[tuple[str, StrOrPromise]]) -> None:
         """Show only these moves, after a blank: nobody moves a case by pressing too soon."""
         self.fields["to_status"].widget.choices = [("", _("Choose…")), *moves]
 
@@ -318,7 +322,8 @@ class ContactAddForm(PageForm):
     value = forms.CharField(label=_("Number or name"), max_length=200)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns, typed as a dict
         if data.get("kind") in ContactChannel.PHONE_KINDS and data.get("value"):
             try:
                 phone_checked(data["value"])
@@ -340,7 +345,8 @@ class SecurityFlagForm(PageForm):
     source = _area(_("Who told us (optional)"), 2000)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns, typed as a dict
         observed, review = data.get("observed_on"), data.get("review_on")
         if observed and review and review < observed:
             self.add_error("review_on", _("The review date cannot be before the date it happened."))

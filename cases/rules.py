@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from cases.models import Case, Risk, SecurityFlag
 from supportdesk.accounts.models import Team, User
@@ -34,13 +35,13 @@ COORDINATOR_ONLY: frozenset[str] = frozenset({S.ACCEPTED, S.DECLINED, S.CLOSED, 
 ALARMING: frozenset[str] = frozenset({S.LOST_CONTACT, S.DETAINED})
 
 
-def is_coordinator_of(user: User, team: Team | int | object) -> bool:
-    team_id = getattr(team, "pk", team)
+def is_coordinator_of(user: User, team: Team | UUID) -> bool:
+    team_id = team.pk if isinstance(team, Team) else team
     return user.is_coordinator and user.memberships.filter(team_id=team_id).exists()
 
 
-def is_member_of(user: User, team: Team | object) -> bool:
-    team_id = getattr(team, "pk", team)
+def is_member_of(user: User, team: Team | UUID) -> bool:
+    team_id = team.pk if isinstance(team, Team) else team
     return user.memberships.filter(team_id=team_id).exists()
 
 
@@ -54,14 +55,14 @@ def transition_needs_coordinator(to_status: str) -> bool:
 
 # --- Risk -------------------------------------------------------------------------------------
 
-_STATUS_RISK = {
+_STATUS_RISK: dict[str, Risk] = {
     S.DETAINED: Risk.CRITICAL,
     S.LOST_CONTACT: Risk.HIGH,
     S.IN_TRANSIT: Risk.ELEVATED,
     S.HIDING: Risk.ELEVATED,
     S.IN_SERVICE: Risk.ELEVATED,
 }
-_FLAG_RISK = {
+_FLAG_RISK: dict[str, Risk] = {
     SecurityFlag.Kind.DETAINED: Risk.HIGH,
     SecurityFlag.Kind.THREATENED: Risk.HIGH,
     SecurityFlag.Kind.CONTACTED: Risk.ELEVATED,
@@ -83,6 +84,6 @@ def flag_risk(kind: str, severity: int) -> int:
 
 def risk_for(*, status: str, open_flags: Iterable[tuple[str, int]]) -> int:
     """The case's risk: the highest of what its own status and its family's open flags say."""
-    levels = [_STATUS_RISK.get(status, Risk.LOW)]
+    levels: list[int] = [_STATUS_RISK.get(status, Risk.LOW)]
     levels += [flag_risk(kind, severity) for kind, severity in open_flags]
     return max(levels)

@@ -103,7 +103,7 @@ def case_timeline(*, user: User, case: Case) -> QuerySet[CaseEvent]:
 def _in_scope(model: type[M], *, user: User, pk: UUID, case_path: str) -> M:
     """A record of one of the user's teams' cases, by id, or 404: out of scope looks missing."""
     found = (
-        model.objects.select_related(f"{case_path}__team")
+        model._default_manager.select_related(f"{case_path}__team")
         .filter(pk=pk, **{f"{case_path}__team__in": teams_visible_to(user)})
         .first()
     )

@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -224,7 +225,7 @@ def _off_hours_reads(*, now: datetime) -> list[AuditAlert]:
     )
     hours_by_actor: dict[uuid.UUID, set[int]] = defaultdict(set)
     for actor_id, hour in recent:
-        hours_by_actor[actor_id].add(hour)
+        hours_by_actor[cast(uuid.UUID, actor_id)].add(hour)  # never NULL: see _case_reads
     local_day = timezone.localtime(now, tz).date()
     created = []
     for actor_id, hours in sorted(hours_by_actor.items()):

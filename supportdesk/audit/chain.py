@@ -237,9 +237,10 @@ def _check(
             f"Event {event.id} was moved: it is sealed to follow a different event "
             f"(found at position {event.chain_position}).",
         )
+    position = event.chain_position or 0
     missing = (
-        f"positions {expected} to {event.chain_position - 1}"
-        if (event.chain_position or 0) > expected
+        f"positions {expected} to {position - 1}"
+        if position > expected
         else "the event sealed just before it"
     )
     return ChainProblem(

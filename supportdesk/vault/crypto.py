@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
 from os import urandom
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from supportdesk.vault.keyring import KEY_BYTES, key_ring
@@ -117,7 +117,7 @@ def _entry(key_id: int, aead: AESGCM | None) -> DataKeyEntry:
 
 
 def _holder_key(holder_type: str, holder_id: object) -> tuple[str, object]:
-    return (holder_type, holder_id.int if type(holder_id) is uuid.UUID else holder_id)  # type: ignore[attr-defined]
+    return (holder_type, holder_id.int if type(holder_id) is uuid.UUID else holder_id)
 
 
 class _KeyCache:
@@ -147,6 +147,7 @@ class _KeyCache:
         size = self._size()
         expires = time.monotonic() + self._ttl()
         items = list(entries)
+        key: Any  # header bytes or a holder key: the loops below treat both tables alike
         with self._lock:
             for holder, entry in items[max(len(items) - size, 0) :]:
                 pairs = (
@@ -232,7 +233,8 @@ def wrap(*, key: bytes, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> 
 
 def unwrap(data_key: DataKey | _KeyRow, aead: AESGCM | None = None) -> bytes:
     """The data key in the clear; `aead` is the KEK's, when the caller already has it."""
-    wrapped = bytes(data_key.wrapped)
+    # Callers pass only live keys: a shredded one has no `wrapped` (NULL) to unwrap.
+    wrapped = bytes(cast("bytes | memoryview", data_key.wrapped))
     ad = _wrap_ad(
         holder_type=data_key.holder_type, holder_id=data_key.holder_id, kek_id=data_key.kek_id
     )
@@ -293,7 +295,9 @@ def _key_rows(key_ids: list[int]) -> Iterable[tuple]:
     if conn.vendor != "postgresql":
         return DataKey.objects.using(alias).filter(id__in=key_ids).values_list(*_KeyRow._fields)
     meta, quote = DataKey._meta, conn.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _KeyRow._fields)
+    columns = ", ".join(
+        quote(cast(models.Field, meta.get_field(name)).column) for name in _KeyRow._fields
+    )
     id_column = quote(meta.get_field("id").column)
     with conn.cursor() as cursor:
         cursor.execute(

@@ -28,10 +28,11 @@ import uuid
 from functools import cached_property, lru_cache
 from os import urandom
 from time import monotonic
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core import checks
 from django.core.serializers.json import DjangoJSONEncoder
@@ -140,6 +141,11 @@ class VaultDescriptor:
 
 class EncryptedMixin:
     """Shared behaviour of the encrypted fields; each concrete field adds encode/decode."""
+
+    # Set by the models.Field each concrete field also derives from.
+    model: type[models.Model]
+    name: str
+    attname: str
 
     descriptor_class = VaultDescriptor
     encrypted = True
@@ -329,9 +335,8 @@ class EncryptedMixin:
             prefix = label_prefix + cached[1]
         plain = value.encode() if kind is str and text_codec else self.encode(value)
         nonce = urandom(NONCE_BYTES)
-        return Sealed(
-            entry.header + nonce + entry.aead.encrypt(nonce, plain, prefix + entry.ad_suffix)
-        )
+        aead = cast(AESGCM, entry.aead)  # holder_entry raised if the key was shredded
+        return Sealed(entry.header + nonce + aead.encrypt(nonce, plain, prefix + entry.ad_suffix))
 
     def _keep_or_reseal(self, model_instance: models.Model, stored: bytes) -> Sealed:
         """A value unread since loading: check it still opens for this row, and keep it if the
@@ -345,7 +350,7 @@ class EncryptedMixin:
         )
         if plain is SHREDDED or sealed.key_id == crypto.data_key_for_holder(*holder)[0]:
             return sealed
-        return crypto.seal_with(plain, self._prefix(model_instance), holder)
+        return crypto.seal_with(cast(bytes, plain), self._prefix(model_instance), holder)
 
     def get_db_prep_save(self, value: Any, connection: Any) -> bytes | None:
         return self.get_db_prep_value(value, connection)
@@ -530,7 +535,7 @@ class BlindIndexField(models.BinaryField):
         )
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
-        source = model_instance._meta.get_field(self.source)
+        source = cast(EncryptedMixin, model_instance._meta.get_field(self.source))
         value = model_instance.__dict__.get(source.attname)
         if source.stored(value) is not None or value is SHREDDED:
             return model_instance.__dict__.get(self.attname)  # source unchanged since loading
@@ -542,8 +547,9 @@ class BlindIndexField(models.BinaryField):
         return None if value is None else bytes(value)
 
 
-def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
+    found = [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+    return cast("list[EncryptedMixin]", found)
 
 
 def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:

@@ -7,7 +7,7 @@ query for the data keys a page of rows needs.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -17,12 +17,13 @@ from supportdesk.vault.crypto import OVERHEAD, Sealed
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
+    EncryptedMixin,
     blind_index_fields,
     encrypted_fields,
 )
 
 
-def _encrypted_path(model: type[models.Model], path: str) -> models.Field | None:
+def _encrypted_path(model: type[models.Model], path: str) -> EncryptedMixin | None:
     """The encrypted field a lookup path such as `case__phone` ends on, if any."""
     field = None
     for part in path.split("__"):
@@ -31,8 +32,8 @@ def _encrypted_path(model: type[models.Model], path: str) -> models.Field | None
         except FieldDoesNotExist:
             return None
         if field.related_model is not None:
-            model = field.related_model
-    return field if getattr(field, "encrypted", False) else None
+            model = cast(type[models.Model], field.related_model)  # resolved once apps are ready
+    return cast(EncryptedMixin, field) if getattr(field, "encrypted", False) else None
 
 
 class VaultQuerySet(models.QuerySet):
@@ -82,7 +83,7 @@ class VaultQuerySet(models.QuerySet):
             # All of a row's values are sealed under its holder's one key: the first will do (a
             # value under another key is fetched when read).
             for attname, stored_types in attnames:
-                value = data.get(attname)
+                value: Any = data.get(attname)
                 kind = type(value)
                 if kind in stored_types:
                     blob = value.blob if kind is Sealed else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from django.apps import apps
 from django.db import models, transaction
@@ -31,7 +32,8 @@ def _dependants(holder_type: str) -> Iterator[tuple[type[models.Model], str]]:
         lookup = path.replace(".", "__")
         target: type[models.Model] = model
         for hop in path.split("."):
-            target = target._meta.get_field(hop).related_model
+            # A key holder path follows foreign keys: each hop names a related model.
+            target = cast(type[models.Model], target._meta.get_field(hop).related_model)
         if target._meta.label_lower == holder_type:
             yield model, lookup
 
