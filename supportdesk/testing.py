@@ -7,6 +7,7 @@ The personas: `volunteer` and `coordinator` on `team`; `outsider`, a volunteer o
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +19,13 @@ from rest_framework.test import APIClient
 from supportdesk.accounts import services
 from supportdesk.accounts.models import Team, TOTPDevice, User
 from supportdesk.accounts.tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+    # What a test client's request returns: the response with `content`, `context`, `json()` and
+    # `redirect_chain`. django-stubs' name, so for annotations only (import it under TYPE_CHECKING).
+    ClientResponse: TypeAlias = _MonkeyPatchedWSGIResponse
 
 
 @pytest.fixture(autouse=True)

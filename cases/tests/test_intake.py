@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cases.models import Case, CaseEvent, ContactChannel, DuplicateFlag
@@ -15,8 +17,8 @@ ZAWGYI_NAME = "ေက်ာ္ေက်ာ္"  # "Kyaw Kyaw" typed with the Zaw
 UNICODE_NAME = "ကျော်ကျော်"
 
 
-def intake(actor: User, team: Team, **overrides: object) -> Case:
-    fields = {
+def intake(actor: User, team: Team, **overrides: Any) -> Case:
+    fields: dict[str, Any] = {
         "alias": "Special 007",
         "service_branch": "army",
         "contact_method": "messaging_app",

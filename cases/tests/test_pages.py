@@ -6,8 +6,10 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from cases.forms import LANGUAGE_CHOICES
 from cases.models import Case, CaseNeed, CdmRequest, ContactChannel, DuplicateFlag, Risk
@@ -286,7 +288,7 @@ def test_the_list_pages_by_50_and_keeps_the_filter(volunteer: User, team: Team) 
     assert len(second.context["page"].object_list) == 1
 
 
-def _list_queries(client: object, query: dict) -> int:
+def _list_queries(client: Client, query: dict) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(LIST, query).status_code == 200
     return len(queries)
@@ -311,7 +313,7 @@ def test_a_page_of_cases_costs_the_same_queries_for_2_or_50(
 
 
 def test_a_page_of_50_cases_stays_within_a_small_budget(
-    volunteer: User, team: Team, django_assert_max_num_queries: object
+    volunteer: User, team: Team, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for _ in range(50):
         CaseFactory.create(team=team)
@@ -349,7 +351,9 @@ def test_statistics_mask_counts_below_5(volunteer: User, team: Team) -> None:
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "coordinator", "outsider", "administrator"])
-def test_statistics_are_open_to_any_verified_user(persona: str, request: object) -> None:
+def test_statistics_are_open_to_any_verified_user(
+    persona: str, request: pytest.FixtureRequest
+) -> None:
     user = request.getfixturevalue(persona)
     assert verified_client(user).get(reverse("cases:statistics")).status_code == 200
 

@@ -4,6 +4,7 @@ form's messages, a broken rule 409 with its sentence on the case page, out of sc
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -27,16 +28,21 @@ from supportdesk.accounts.models import Team, User
 from supportdesk.accounts.tests.factories import MembershipFactory, TeamFactory
 from supportdesk.testing import verified_client
 
+if TYPE_CHECKING:
+    from supportdesk.testing import ClientResponse
+
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today().isoformat()
 ONLY_COORDINATORS = "Only a coordinator of this case&#x27;s team can do that."
 
 
-def post(client: Client, name: str, case: Case, data: dict | None = None, **kwargs: object):
+def post(
+    client: Client, name: str, case: Case, data: dict | None = None, **kwargs: object
+) -> ClientResponse:
     return client.post(reverse(f"cases:{name}", kwargs={"case_id": case.pk, **kwargs}), data or {})
 
 
-def html(response: object) -> str:
+def html(response: ClientResponse) -> str:
     return response.content.decode()
 
 
@@ -535,7 +541,7 @@ GARBAGE = [
 @pytest.mark.parametrize("persona", ["volunteer", "coordinator"])
 @pytest.mark.parametrize(("name", "_data", "refs"), ACTIONS, ids=[a[0] for a in ACTIONS])
 def test_no_input_makes_an_action_fail_with_a_server_error(
-    persona: str, name: str, _data: dict, refs: dict, team: Team, request: object
+    persona: str, name: str, _data: dict, refs: dict, team: Team, request: pytest.FixtureRequest
 ) -> None:
     user = request.getfixturevalue(persona)
     case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)

@@ -1,3 +1,5 @@
+from typing import Any
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -15,9 +17,9 @@ class UserFactory(DjangoModelFactory[User]):
     role = User.Role.VOLUNTEER
 
     @classmethod
-    def _create(cls, model_class: type[User], *args: object, **kwargs: object) -> User:
-        password = str(kwargs.pop("password", PASSWORD))
-        return model_class.objects.create_user(*args, password=password, **kwargs)
+    def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
+        kwargs["password"] = str(kwargs.get("password", PASSWORD))
+        return model_class.objects.create_user(*args, **kwargs)
 
 
 class TeamFactory(DjangoModelFactory[Team]):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -13,12 +14,15 @@ from supportdesk.accounts.tests.factories import PASSWORD
 from supportdesk.audit.models import AuditEvent
 from supportdesk.testing import current_code, enrol_totp
 
+if TYPE_CHECKING:
+    from supportdesk.testing import ClientResponse
+
 pytestmark = pytest.mark.django_db
 
 TOKEN, ME, LOGOUT = "/api/v1/auth/token/", "/api/v1/accounts/me/", "/api/v1/auth/logout/"
 
 
-def obtain(user: User, **overrides: str) -> tuple[APIClient, object]:
+def obtain(user: User, **overrides: str) -> tuple[APIClient, ClientResponse]:
     device = enrol_totp(user)
     api = APIClient()
     body = {"username": user.username, "password": PASSWORD, "otp": current_code(device)}

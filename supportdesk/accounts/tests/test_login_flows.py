@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -14,12 +15,15 @@ from supportdesk.accounts.tests.factories import PASSWORD
 from supportdesk.audit.models import AuditEvent
 from supportdesk.testing import current_code, enrol_totp
 
+if TYPE_CHECKING:
+    from supportdesk.testing import ClientResponse
+
 pytestmark = pytest.mark.django_db
 
 LOGIN, OTP, ENROL = "/accounts/login/", "/accounts/two-factor/", "/accounts/two-factor/setup/"
 
 
-def password_step(client: Client, username: str, password: str = PASSWORD) -> object:
+def password_step(client: Client, username: str, password: str = PASSWORD) -> ClientResponse:
     return client.post(LOGIN, {"username": username, "password": password})
 
 

@@ -3,20 +3,21 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 
 
 @shows_personal_data
-def recording_view(request: HttpRequest, user_id: str) -> HttpResponse:
+def recording_view(request: AuthenticatedRequest, user_id: str) -> HttpResponse:
     person = User.objects.get(pk=user_id)
     audit_record_view(actor=request.user, obj=person, fields=["display_name"])
     return HttpResponse(person.display_name)
 
 
 @shows_personal_data
-def recording_list_view(request: HttpRequest) -> HttpResponse:
+def recording_list_view(request: AuthenticatedRequest) -> HttpResponse:
     people = list(User.objects.order_by("username")[:5])
     audit_record_list_view(actor=request.user, objects=people, fields=["display_name"])
     return HttpResponse(", ".join(person.display_name for person in people))

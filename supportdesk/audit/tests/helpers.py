@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -36,7 +37,7 @@ def audit_triggers_bypassed() -> Iterator[None]:
             cursor.execute("SET LOCAL session_replication_role = origin")
 
 
-def raw(sql: str, params: list[object] | None = None) -> int:
+def raw(sql: str, params: list[Any] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
         return cursor.rowcount

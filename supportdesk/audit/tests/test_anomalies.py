@@ -106,7 +106,7 @@ def test_administrators_get_a_count_and_a_link_only(
     message = mail.outbox[0]
     assert message.to == ["admin@example.org"]
     assert "1 new alert" in message.body
-    assert volunteer.username not in message.body + message.subject
+    assert volunteer.username not in str(message.body) + str(message.subject)
     assert str(volunteer.pk) not in message.body and volunteer.pk.hex not in message.body
 
 

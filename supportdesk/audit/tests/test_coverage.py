@@ -3,6 +3,8 @@ routes, and the harness's own tests on a fake URL configuration."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import override_settings
 
@@ -42,8 +44,12 @@ def _person(volunteer: User, other: User) -> ViewCoverage:
     )
 
 
+def _not_run() -> ViewCoverage:
+    raise AssertionError("coverage_problems reads only the registry's names")
+
+
 @pytest.fixture
-def fake_urls() -> None:
+def fake_urls() -> Iterator[None]:
     with override_settings(ROOT_URLCONF=FAKE_URLS):
         yield
 
@@ -58,7 +64,7 @@ def test_a_marked_route_without_a_registration_fails_loudly(fake_urls: None) -> 
 
 
 def test_an_unmarked_view_in_a_personal_data_app_fails(fake_urls: None) -> None:
-    registry = {name: lambda: None for name in ("fake:person", "fake:people", "fake:forgetful")}
+    registry = {name: _not_run for name in ("fake:person", "fake:people", "fake:forgetful")}
     problems = coverage_problems(urlconf=FAKE_URLS, registry=registry, personal_data_apps=FAKE_APP)
     assert problems == [
         "fake:unmarked: a view in a personal-data app must be marked "
@@ -67,8 +73,8 @@ def test_an_unmarked_view_in_a_personal_data_app_fails(fake_urls: None) -> None:
 
 
 def test_a_registration_for_a_route_that_is_not_marked_fails(fake_urls: None) -> None:
-    registry = {name: lambda: None for name in ("fake:person", "fake:people", "fake:forgetful")}
-    registry["fake:plain"] = lambda: None
+    registry = {name: _not_run for name in ("fake:person", "fake:people", "fake:forgetful")}
+    registry["fake:plain"] = _not_run
     problems = coverage_problems(urlconf=FAKE_URLS, registry=registry, personal_data_apps=())
     assert problems == [
         "fake:plain: registered for audit coverage but no route by that name shows personal data"

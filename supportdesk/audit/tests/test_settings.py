@@ -55,4 +55,5 @@ def test_the_key_can_come_from_a_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["audit-seal", "audit-anomalies", "audit-verify"])
 def test_beat_runs_the_audit_tasks(name: str) -> None:
-    assert settings.CELERY_BEAT_SCHEDULE[name]["task"].startswith("supportdesk.audit.tasks.")
+    task = settings.CELERY_BEAT_SCHEDULE[name]["task"]
+    assert isinstance(task, str) and task.startswith("supportdesk.audit.tasks.")

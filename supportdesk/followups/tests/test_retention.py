@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
@@ -27,7 +28,7 @@ def dossiers_due(*, cutoff: datetime) -> Iterable[object]:
     ).values_list("pk", flat=True)
 
 
-def dossier_shred(*, subject_id: object, cutoff: datetime) -> bool:
+def dossier_shred(*, subject_id: uuid.UUID, cutoff: datetime) -> bool:
     # The lock and the second look: a coordinator may have put it on hold since it was found due.
     dossier = Dossier.objects.select_for_update().filter(pk=subject_id).first()
     if dossier is None or dossier.shredded_at or dossier.on_hold:

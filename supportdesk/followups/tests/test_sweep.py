@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from django.conf import LazySettings
@@ -222,7 +224,7 @@ def test_one_failing_duty_in_a_batch_does_not_hold_back_the_others(
     runs: list[str] = []
 
     def handler(followup: FollowUp) -> None:
-        alias = Dossier.objects.get(pk=followup.subject_pk).alias
+        alias = Dossier.objects.get(pk=cast(uuid.UUID, followup.subject_pk)).alias  # a UUID pk
         runs.append(alias)
         followup_notify(followup=followup, text=f"Check-in missed: {alias}")
         if alias == "bad":

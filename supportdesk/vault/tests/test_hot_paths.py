@@ -48,6 +48,7 @@ def test_a_new_row_id_is_bound_even_when_the_old_one_was_cached() -> None:
     dossier.pk = new_id
     field = Dossier._meta.get_field("name")
     sealed = field.pre_save(dossier, add=True)
+    assert sealed is not None
     label = "vaulttest.dossier"
     assert crypto.unseal(sealed, label=label, field="name", row_id=new_id) == b"Min Aung"
     with pytest.raises(DecryptionError):
@@ -64,6 +65,7 @@ def test_the_stored_format_and_associated_data_are_unchanged() -> None:
         label="vaulttest.dossier", field="name", row_id=dossier.pk, key_id=key_id
     )
     aead = crypto.data_key_for_id(key_id)
+    assert aead is not None
     assert aead.decrypt(blob[9:21], blob[21:], ad) == b"Min Aung"
 
 
