@@ -37,9 +37,11 @@ run: install
 	$(BIN)/python manage.py demo_data
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
+# mypy loads the settings (django-stubs): the test environment's, never a local .env.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	SUPPORTDESK_ENV=test ENV_FILE=/nonexistent $(BIN)/mypy supportdesk cases relocation funds
 
 test: install-dev lint
 	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" scripts/services.sh
