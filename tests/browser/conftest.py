@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    # Only for annotations: Playwright itself is imported inside the fixture, once Chromium is
+    # known to be there.
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is missing at {CHROMIUM}: .ci/run should have installed it.")
@@ -35,7 +41,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def phone(browser: object) -> Iterator[object]:
+def phone(browser: Browser) -> Iterator[Page]:
     """A page the size of a volunteer's phone."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en")
     page = context.new_page()

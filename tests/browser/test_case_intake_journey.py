@@ -6,26 +6,32 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 
 from cases.models import Case, FamilyMember, Risk, SecurityFlag
-from supportdesk.accounts.models import User
+from supportdesk.accounts.models import Team, User
 from supportdesk.testing import verified_client
+
+if TYPE_CHECKING:
+    # Only for annotations: Playwright is imported by the browser fixture (conftest.py).
+    from playwright.sync_api import Page
+    from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 PHONE_WIDTH = 390
 
 
-def snap(page: object, name: str) -> None:
+def snap(page: Page, name: str) -> None:
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"case-{name}.png"), full_page=True)
 
 
-def snap_parts(page: object, name: str) -> None:
+def snap_parts(page: Page, name: str) -> None:
     """A long page, one screenshot per card, to read at full size."""
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
@@ -34,13 +40,13 @@ def snap_parts(page: object, name: str) -> None:
             card.screenshot(path=str(Path(folder) / f"case-{name}-part{number}.png"))
 
 
-def fits_the_phone(page: object) -> None:
+def fits_the_phone(page: Page) -> None:
     """No sideways scrolling: nothing on the page is wider than the phone."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide"
 
 
-def log_in(page: object, live_server: object, user: User) -> None:
+def log_in(page: Page, live_server: LiveServer, user: User) -> None:
     """The session of a user who passed password and two-factor login (the pages' own login is
     walked through in test_login_journey.py)."""
     session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
@@ -50,7 +56,7 @@ def log_in(page: object, live_server: object, user: User) -> None:
 
 
 def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
-    live_server: object, phone: object, volunteer: User
+    live_server: LiveServer, phone: Page, volunteer: User
 ) -> None:
     page = phone
     log_in(page, live_server, volunteer)
@@ -135,7 +141,7 @@ def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
 
 
 def test_a_coordinators_pages_fit_a_phone(
-    live_server: object, phone: object, coordinator: User, volunteer: User, team: object
+    live_server: LiveServer, phone: Page, coordinator: User, volunteer: User, team: Team
 ) -> None:
     """Every form of a coordinator's case page opened, the duplicates and statistics pages:
     nothing wider than the phone."""

@@ -7,6 +7,7 @@ import os
 import re
 from base64 import b32decode
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django_otp.oath import totp
@@ -14,10 +15,15 @@ from django_otp.oath import totp
 from supportdesk.accounts.models import TOTPDevice, User
 from supportdesk.accounts.tests.factories import PASSWORD
 
+if TYPE_CHECKING:
+    # Only for annotations: Playwright is imported by the browser fixture (conftest.py).
+    from playwright.sync_api import Page
+    from pytest_django.live_server_helper import LiveServer
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def snap(page: object, name: str) -> None:
+def snap(page: Page, name: str) -> None:
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -30,7 +36,7 @@ def code_for_key(key: str) -> str:
 
 
 def test_first_login_sets_up_two_factor_and_a_backup_code_works_later(
-    live_server: object, phone: object, volunteer: User
+    live_server: LiveServer, phone: Page, volunteer: User
 ) -> None:
     page = phone
     page.goto(f"{live_server.url}/")
@@ -66,7 +72,9 @@ def test_first_login_sets_up_two_factor_and_a_backup_code_works_later(
     assert page.locator("h1").inner_text().startswith("Hello")
 
 
-def test_a_wrong_password_shows_one_plain_sentence(live_server: object, phone: object, db) -> None:
+def test_a_wrong_password_shows_one_plain_sentence(
+    live_server: LiveServer, phone: Page, db: None
+) -> None:
     page = phone
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "someone")
