@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
@@ -110,7 +111,8 @@ def test_only_the_allowlist_is_reachable_without_otp() -> None:
     [r for r in ROUTES if r.sample and view_name(r.view) not in ALLOWLIST],
     ids=lambda r: r.pattern,
 )
-def test_anonymous_requests_are_sent_to_login(client: Any, route: Route) -> None:
+def test_anonymous_requests_are_sent_to_login(client: Client, route: Route) -> None:
+    assert route.sample is not None  # the parametrize list holds only routes with a sample
     for method in (client.get, client.post):
         response = method(route.sample)
         if is_api_path(route.sample):
@@ -128,8 +130,9 @@ def test_anonymous_requests_are_sent_to_login(client: Any, route: Route) -> None
     ids=lambda r: r.pattern,
 )
 def test_password_without_second_factor_reaches_nothing(
-    client: Any, volunteer: User, route: Route
+    client: Client, volunteer: User, route: Route
 ) -> None:
+    assert route.sample is not None  # the parametrize list holds only routes with a sample
     client.force_login(volunteer)
     response = client.get(route.sample)
     if is_api_path(route.sample):
