@@ -25,11 +25,22 @@ import platform
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_followups"
 KIND = "bench.noop"
 COPY_CHUNK = 50_000
+
+
+class Scenario(TypedDict):
+    """One scenario's row of the table: its shape and its times in seconds."""
+
+    total: int
+    due: int
+    layout: str
+    load: float
+    sweep: float
 
 
 def _environment() -> None:
@@ -78,7 +89,7 @@ def _load(*, total: int, due: int, spread: bool, now: datetime, subject_type_id:
 
 def _scenario(
     *, total: int, due: int, spread: bool, batch_size: int, subject_type_id: int
-) -> dict[str, object]:
+) -> Scenario:
     from django.utils import timezone
 
     from supportdesk.followups.models import FollowUp
