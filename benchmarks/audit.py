@@ -48,9 +48,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_audit"
@@ -87,7 +91,28 @@ def _django_setup() -> None:
 # --- Served by gunicorn -----------------------------------------------------------------------
 
 
-def _auditlog_record_view(*, actor: Any, obj: Any, **_: Any) -> None:
+class RecordView(Protocol):
+    """`audit_record_view` as the case API calls it: what it returns is never used."""
+
+    def __call__(
+        self,
+        *,
+        actor: Model | None,
+        obj: Model,
+        fields: Iterable[str],
+        action: str | None = None,
+    ) -> object: ...
+
+
+def _auditlog_record_view(
+    *,
+    actor: Model | None,
+    obj: Model,
+    fields: Iterable[str],
+    action: str | None = None,
+) -> None:
+    """django-auditlog's access logging in place of `audit_record_view`: one `LogEntry` for the
+    object; `fields` and `action` have no place in it."""
     from auditlog.context import set_actor
     from auditlog.signals import accessed
 
@@ -105,25 +130,34 @@ def _mode_apply(mode: str) -> None:
     from cases.models import Case
     from supportdesk.accounts.models import Team
 
+    def swap(replacement: RecordView) -> None:
+        # The module attribute's declared type is audit_record_view's, which returns the event;
+        # the case API never uses that, so a recorder returning None stands in for it.
+        setattr(cases_api, "audit_record_view", replacement)  # noqa: B010 - see above
+
     if mode == "off":
-        cases_api.audit_record_view = lambda **_: None
+        swap(lambda **_: None)
     elif mode == "django-auditlog":
         for model in (Case, Team):
             auditlog.register(model)
-        cases_api.audit_record_view = _auditlog_record_view
+        swap(_auditlog_record_view)
 
 
 def _bench_urlpatterns(mode: str) -> list[Any]:
     from django.urls import include, path
     from rest_framework import serializers
-    from rest_framework.request import Request
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
     from supportdesk.accounts.selectors import teams_for_user
+    from supportdesk.api.authentication import AuthenticatedApiRequest
     from supportdesk.audit.services import audit_record_view
 
-    record = {"on": audit_record_view, "django-auditlog": _auditlog_record_view}.get(mode)
+    records: dict[str, RecordView] = {
+        "on": audit_record_view,
+        "django-auditlog": _auditlog_record_view,
+    }
+    record = records.get(mode)
 
     class Output(serializers.Serializer):
         id = serializers.UUIDField()
@@ -131,7 +165,7 @@ def _bench_urlpatterns(mode: str) -> list[Any]:
         created_at = serializers.DateTimeField()
 
     class MinimalDetailApi(APIView):
-        def get(self, request: Request, team_id: str) -> Response:
+        def get(self, request: AuthenticatedApiRequest, team_id: str) -> Response:
             team = teams_for_user(user=request.user).get(pk=team_id)
             if record is not None:
                 record(actor=request.user, obj=team, fields=["name"])
@@ -344,7 +378,8 @@ def main() -> None:
     ports = {mode: args.port + n for n, mode in enumerate(MODES)}
     servers = [_server(mode, port, args.workers) for mode, port in ports.items()]
     load_before = os.getloadavg()
-    stop, sealed = threading.Event(), []
+    stop = threading.Event()
+    sealed: list[int] = []
     sealer = threading.Thread(target=_sealer, args=(stop, args.seal_every, sealed), daemon=True)
     results: dict[str, dict[str, list[dict]]] = {
         endpoint: {mode: [] for mode in MODES} for endpoint in endpoints
