@@ -140,10 +140,11 @@ class _KeyCache:
     def _size() -> int:
         return int(getattr(settings, "VAULT_KEY_CACHE_SIZE", 1024))
 
-    def put_many(self, entries: Iterable[tuple[tuple[str, uuid.UUID], DataKeyEntry]]) -> None:
+    def put_many(self, entries: Iterable[tuple[tuple[str, object], DataKeyEntry]]) -> None:
         """Add (holder, entry) pairs, newest last, then drop the oldest while over the size
         limit. One lock and one read of the settings for a whole page of keys; entries the limit
-        would drop again within the same batch are not added at all."""
+        would drop again within the same batch are not added at all. A holder is (type, UUID) or
+        (type, the UUID's int): both are cached under the int."""
         size = self._size()
         expires = time.monotonic() + self._ttl()
         items = list(entries)
@@ -217,7 +218,12 @@ class PageKeys(dict):
 
 
 def _wrap_ad(*, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> bytes:
-    return f"supportdesk.vault.datakey|{holder_type}|{holder_id.hex}|{kek_id}".encode()
+    return _wrap_ad_hex(holder_type, holder_id.hex, kek_id)
+
+
+def _wrap_ad_hex(holder_type: str, holder_hex: str, kek_id: str) -> bytes:
+    """`supportdesk.vault.datakey|holder type|holder uuid as 32 hex digits|KEK id`."""
+    return f"supportdesk.vault.datakey|{holder_type}|{holder_hex}|{kek_id}".encode()
 
 
 @lru_cache(maxsize=16)
@@ -287,21 +293,25 @@ def data_key_for_id(key_id: int) -> AESGCM | None:
 
 
 def _key_rows(key_ids: list[int]) -> Iterable[tuple]:
-    """The _KeyRow columns of these data keys, as plain tuples. On PostgreSQL the ids go as one
-    array parameter (`id = ANY(%s)`): a page of 10,000 rows would otherwise send, and have the
-    driver parse, a query with 10,000 placeholders."""
+    """(id, holder type, holder id as 32 hex digits, KEK id, wrapped, shredded at) of these data
+    keys, as plain tuples. On PostgreSQL the ids go as one array parameter (`id = ANY(%s)`): a
+    page of 10,000 rows would otherwise send, and have the driver parse, a query with 10,000
+    placeholders; and the holder id comes as text, which the driver hands over as it is (making
+    a UUID of each costs more than unwrapping its key)."""
     alias = router.db_for_read(DataKey)
     conn = connections[alias]
     if conn.vendor != "postgresql":
-        return DataKey.objects.using(alias).filter(id__in=key_ids).values_list(*_KeyRow._fields)
+        rows = DataKey.objects.using(alias).filter(id__in=key_ids).values_list(*_KeyRow._fields)
+        return [(row[0], row[1], row[2].hex, *row[3:]) for row in rows]
     meta, quote = DataKey._meta, conn.ops.quote_name
-    columns = ", ".join(
-        quote(cast(models.Field, meta.get_field(name)).column) for name in _KeyRow._fields
-    )
-    id_column = quote(meta.get_field("id").column)
+    column = {
+        name: quote(cast(models.Field, meta.get_field(name)).column) for name in _KeyRow._fields
+    }
+    column["holder_id"] = f"replace({column['holder_id']}::text, '-', '')"
     with conn.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {id_column} = ANY(%s)",  # noqa: S608
+            f"SELECT {', '.join(column.values())} FROM {quote(meta.db_table)} "  # noqa: S608
+            f"WHERE {column['id']} = ANY(%b)",
             [key_ids],
         )
         return cursor.fetchall()
@@ -321,19 +331,35 @@ def data_keys_preload(headers: Iterable[bytes]) -> PageKeys:
             page[header] = entry
         elif len(header) == _HEADER.size and header[0] == FORMAT_VERSION:
             missing[_HEADER.unpack(header)[1]] = header
-    if missing:
-        rows = _key_rows(list(missing))
-        keks: dict[str, AESGCM] = {}
-        fetched = []
-        for row in rows:  # plain tuples: model instances would cost more than the unwrapping
-            key_row = _KeyRow(*row)
-            kek = keks.get(key_row.kek_id)
-            if kek is None and key_row.shredded_at is None:
-                kek = keks[key_row.kek_id] = _kek_aead(key_ring().kek(key_row.kek_id))
-            entry = _unwrapped(key_row, kek)
-            page[entry.header] = entry
-            fetched.append(((key_row.holder_type, key_row.holder_id), entry))
-        key_cache.put_many(fetched)
+    if not missing:
+        return page
+    keks: dict[str, AESGCM] = {}
+    fetched: list[tuple[tuple[str, object], DataKeyEntry]] = []
+    # Per key, this loop is most of what a page of rows under one key holder each costs: it is
+    # unwrap() and _entry() written out, on plain tuples (no model instances, no UUID objects).
+    for key_id, holder_type, holder_hex, kek_id, wrapped, shredded_at in _key_rows(list(missing)):
+        if shredded_at is not None:
+            aead = None
+        else:
+            kek = keks.get(kek_id)
+            if kek is None:
+                kek = keks[kek_id] = _kek_aead(key_ring().kek(kek_id))
+            blob = bytes(wrapped)
+            try:
+                key = kek.decrypt(
+                    blob[:NONCE_BYTES],
+                    blob[NONCE_BYTES:],
+                    _wrap_ad_hex(holder_type, holder_hex, kek_id),
+                )
+            except InvalidTag:
+                raise DecryptionError(f"Data key {key_id} failed to unwrap (tampered).") from None
+            aead = AESGCM(key)
+        header = missing[key_id]
+        entry = DataKeyEntry(key_id, aead, header, b"%d" % key_id)
+        page[header] = entry
+        # The cache keys holders by (type, id as an int), which the hex digits give directly.
+        fetched.append(((holder_type, int(holder_hex, 16)), entry))
+    key_cache.put_many(fetched)
     return page
 
 
