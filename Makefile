@@ -41,7 +41,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SUPPORTDESK_ENV=test ENV_FILE=/nonexistent $(BIN)/mypy supportdesk cases relocation funds
+	SUPPORTDESK_ENV=test ENV_FILE=/nonexistent $(BIN)/mypy supportdesk cases relocation funds tests benchmarks
 
 test: install-dev lint
 	@DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" scripts/services.sh
