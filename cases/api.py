@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -281,6 +283,26 @@ class SecurityFlagResolveApi(APIView):
         data = validated(NoteInput, request.data)
         flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
         flag = family.security_flag_resolve(actor=request.user, flag=flag, **data)
+        return Response(SecurityFlagOutput(flag).data)
+
+
+@no_personal_data
+class SecurityFlagReviewApi(APIView):
+    """Someone checked on the relative: the flag stays open and comes back on the new date."""
+
+    class ReviewInput(serializers.Serializer):
+        next_review_on = serializers.DateField()
+
+        def validate_next_review_on(self, value: datetime.date) -> datetime.date:
+            if value < timezone.localdate():
+                raise serializers.ValidationError("Choose today or a later date.")
+            return value
+
+    @extend_schema(request=ReviewInput, responses=SecurityFlagOutput)
+    def post(self, request: AuthenticatedApiRequest, flag_id: UUID) -> Response:
+        data = validated(self.ReviewInput, request.data)
+        flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
+        flag = family.security_flag_reviewed(actor=request.user, flag=flag, **data)
         return Response(SecurityFlagOutput(flag).data)
 
 

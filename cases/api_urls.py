@@ -40,6 +40,7 @@ urlpatterns = [
     path(
         "flags/<uuid:flag_id>/resolve/", api.SecurityFlagResolveApi.as_view(), name="flag-resolve"
     ),
+    path("flags/<uuid:flag_id>/review/", api.SecurityFlagReviewApi.as_view(), name="flag-review"),
     path("cdm-requests/<uuid:request_id>/ready/", api.CdmReadyApi.as_view(), name="cdm-ready"),
     path("cdm-requests/<uuid:request_id>/submit/", api.CdmSubmitApi.as_view(), name="cdm-submit"),
     path("cdm-requests/<uuid:request_id>/issue/", api.CdmIssueApi.as_view(), name="cdm-issue"),

@@ -3,11 +3,13 @@ refuses with a message per field exactly what the API refuses, before any servic
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -316,6 +318,22 @@ class FamilyMemberForm(PageForm):
     def clean_age_group(self) -> str:
         return self.cleaned_data["age_group"] or FamilyMember.AgeGroup.UNKNOWN
 
+    @staticmethod
+    def initial_for(member: FamilyMember) -> dict[str, Any]:
+        """The member's details as the form shows them to be changed."""
+        return {
+            name: getattr(member, name)
+            for name in (
+                "relation",
+                "name",
+                "location",
+                "phone",
+                "age_group",
+                "in_military_compound",
+                "with_case",
+            )
+        }
+
 
 class ContactAddForm(PageForm):
     kind = forms.ChoiceField(label=_("How"), choices=ContactChannel.Kind.choices)
@@ -351,6 +369,16 @@ class SecurityFlagForm(PageForm):
         if observed and review and review < observed:
             self.add_error("review_on", _("The review date cannot be before the date it happened."))
         return data
+
+
+class FlagReviewForm(PageForm):
+    next_review_on = forms.DateField(label=_("Still at risk: check again on"), widget=DATE)
+
+    def clean_next_review_on(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["next_review_on"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later date."))
+        return day
 
 
 class CdmCreateForm(PageForm):

@@ -29,11 +29,15 @@ urlpatterns = [
     path(CASE + "notes/", views.case_note_view, name="note"),
     path(CASE + "contacts/", views.case_contact_add_view, name="contact_add"),
     path(CASE + "family/", views.family_member_add_view, name="family_add"),
+    path(CASE + "family/<uuid:member_id>/edit/", views.family_member_edit_view, name="family_edit"),
     path(CASE + "family/<uuid:member_id>/flags/", views.security_flag_add_view, name="flag_add"),
     path(
         CASE + "flags/<uuid:flag_id>/resolve/",
         views.security_flag_resolve_view,
         name="flag_resolve",
+    ),
+    path(
+        CASE + "flags/<uuid:flag_id>/review/", views.security_flag_review_view, name="flag_review"
     ),
     path(CASE + "cdm/", views.cdm_request_create_view, name="cdm_create"),
     path(CDM + "ready/", views.cdm_ready_view, name="cdm_ready"),

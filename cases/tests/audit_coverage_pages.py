@@ -66,6 +66,11 @@ for _name in (
 ):
     _case_page(_name)
 _case_page("flag_add", lambda case: {"member_id": FamilyMemberFactory.create(case=case).pk})
+_case_page("family_edit", lambda case: {"member_id": FamilyMemberFactory.create(case=case).pk})
+_case_page(
+    "flag_review",
+    lambda case: {"flag_id": SecurityFlagFactory.create(family_member__case=case).pk},
+)
 _case_page(
     "flag_resolve",
     lambda case: {"flag_id": SecurityFlagFactory.create(family_member__case=case).pk},

@@ -204,3 +204,29 @@ def test_a_contact_added_later_is_normalised_and_checked_for_duplicates(voluntee
     bad = api.post(f"{CASES}{case.pk}/contacts/", {"kind": "phone", "value": "123"}, format="json")
     assert bad.status_code == 400 and "value" in bad.json()
     assert ContactChannel.objects.filter(case=case).count() == 1
+
+
+def test_a_flag_checked_again_through_the_api(volunteer, team, other_team) -> None:
+    import datetime
+
+    from cases.tests.factories import SecurityFlagFactory
+
+    flag = SecurityFlagFactory.create(family_member__case=CaseFactory.create(team=team))
+    api = token_client(volunteer)
+    later = datetime.date.today() + datetime.timedelta(days=7)
+    url = f"/api/v1/flags/{flag.pk}/review/"
+    response = api.post(url, {"next_review_on": later.isoformat()}, format="json")
+    assert response.status_code == 200 and response.json()["review_on"] == later.isoformat()
+    past = api.post(url, {"next_review_on": "2000-01-01"}, format="json")
+    assert past.status_code == 400
+    assert past.json()["next_review_on"] == ["Choose today or a later date."]
+    assert api.post(url, {}, format="json").status_code == 400
+    flag.refresh_from_db()
+    assert flag.review_on == later
+    elsewhere = SecurityFlagFactory.create(family_member__case=CaseFactory.create(team=other_team))
+    response = api.post(
+        f"/api/v1/flags/{elsewhere.pk}/review/",
+        {"next_review_on": later.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 404

@@ -322,6 +322,92 @@ def test_a_member_or_flag_of_another_case_is_404(volunteer: User, team: Team) ->
     assert SecurityFlag.objects.count() == 1 and flag.resolved_at is None
 
 
+def test_a_relative_s_details_are_changed_from_the_case_page(volunteer: User, team: Team) -> None:
+    from supportdesk.audit.models import AuditEvent
+
+    member = FamilyMemberFactory.create(
+        case=CaseFactory.create(team=team), relation="spouse", name="Ma Hla", phone=""
+    )
+    client = verified_client(volunteer)
+    page = html(client.get(reverse("cases:detail", args=[member.case.pk])))
+    assert "Change this person's details" in page and 'value="Ma Hla"' in page
+    data = {"relation": "spouse", "name": "Ma Hla", "location": "Hpa-An", "phone": "09 420 333444"}
+    response = post(client, "family_edit", member.case, data, member_id=member.pk)
+    assert response.status_code == 302 and response["Location"].endswith("#family")
+    member.refresh_from_db()
+    assert (member.location, member.phone) == ("Hpa-An", "+959420333444")
+    event = AuditEvent.objects.get(action="family_member.update")
+    assert event.fields == ["location", "phone"]  # only what was changed
+    page = html(client.get(response["Location"]))
+    assert "Changes saved." in page and "+959420333444" in page
+
+
+def test_a_bad_phone_for_a_relative_is_a_400_next_to_the_field(volunteer: User, team: Team) -> None:
+    member = FamilyMemberFactory.create(case=CaseFactory.create(team=team), location="Hpa-An")
+    data = {"relation": member.relation, "location": "Somewhere else", "phone": "12"}
+    response = post(
+        verified_client(volunteer), "family_edit", member.case, data, member_id=member.pk
+    )
+    assert response.status_code == 400
+    page = html(response)
+    assert f'id="member-{member.pk.hex[:8]}-phone"' in page  # the refused form, open, in place
+    assert "Nothing was saved." in page
+    member.refresh_from_db()
+    assert member.location == "Hpa-An"
+
+
+def test_a_flag_checked_again_comes_back_on_the_new_date(volunteer: User, team: Team) -> None:
+    from cases.services.family import FLAG_REVIEW
+    from supportdesk.followups.models import FollowUp
+
+    case = CaseFactory.create(team=team)
+    client = verified_client(volunteer)
+    member = FamilyMemberFactory.create(case=case)
+    data = {"kind": "surveillance", "severity": "2", "observed_on": TODAY, "review_on": TODAY}
+    post(client, "flag_add", case, data, member_id=member.pk)
+    flag = SecurityFlag.objects.get()
+    assert "Checked, still at risk" in html(client.get(reverse("cases:detail", args=[case.pk])))
+    later = datetime.date.today() + datetime.timedelta(days=14)
+    response = post(
+        client, "flag_review", case, {"next_review_on": later.isoformat()}, flag_id=flag.pk
+    )
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.review_on == later and flag.resolved_at is None
+    pending = FollowUp.objects.get(kind=FLAG_REVIEW, state=FollowUp.State.PENDING)
+    assert pending.due_at.date() == later
+
+
+def test_a_check_dated_in_the_past_is_a_400_and_a_resolved_flag_409(
+    volunteer: User, team: Team
+) -> None:
+    flag = SecurityFlagFactory.create(family_member__case=CaseFactory.create(team=team))
+    case, before = flag.family_member.case, flag.review_on
+    client = verified_client(volunteer)
+    response = post(client, "flag_review", case, {"next_review_on": "2000-01-01"}, flag_id=flag.pk)
+    assert response.status_code == 400 and "Choose today or a later date." in html(response)
+    flag.refresh_from_db()
+    assert flag.review_on == before
+    post(client, "flag_resolve", case, flag_id=flag.pk)
+    response = post(client, "flag_review", case, {"next_review_on": TODAY}, flag_id=flag.pk)
+    assert response.status_code == 409 and "This flag is already resolved." in html(response)
+
+
+def test_changing_a_relative_or_a_flag_of_another_case_is_404(volunteer: User, team: Team) -> None:
+    case, elsewhere = CaseFactory.create(team=team), CaseFactory.create(team=team)
+    member = FamilyMemberFactory.create(case=elsewhere, name="Unchanged")
+    flag = SecurityFlagFactory.create(family_member=member)
+    client = verified_client(volunteer)
+    data = {"relation": "parent", "name": "Changed"}
+    assert post(client, "family_edit", case, data, member_id=member.pk).status_code == 404
+    review = {"next_review_on": TODAY}
+    assert post(client, "flag_review", case, review, flag_id=flag.pk).status_code == 404
+    outsider = verified_client(MembershipFactory.create(team=TeamFactory.create()).user)
+    assert post(outsider, "family_edit", elsewhere, data, member_id=member.pk).status_code == 404
+    member.refresh_from_db()
+    assert member.name == "Unchanged"
+
+
 # --- CDM codes --------------------------------------------------------------------------------
 
 

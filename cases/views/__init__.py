@@ -18,8 +18,10 @@ from cases.views.actions import (
     cdm_submit_view,
     cdm_withdraw_view,
     family_member_add_view,
+    family_member_edit_view,
     security_flag_add_view,
     security_flag_resolve_view,
+    security_flag_review_view,
 )
 from cases.views.coordination import cdm_export_view, duplicate_resolve_view, duplicates_view
 from cases.views.pages import (
@@ -53,7 +55,9 @@ __all__ = [
     "duplicate_resolve_view",
     "duplicates_view",
     "family_member_add_view",
+    "family_member_edit_view",
     "security_flag_add_view",
     "security_flag_resolve_view",
+    "security_flag_review_view",
     "statistics_view",
 ]

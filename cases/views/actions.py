@@ -20,6 +20,7 @@ from cases.forms import (
     CdmSubmitForm,
     ContactAddForm,
     FamilyMemberForm,
+    FlagReviewForm,
     HoldForm,
     NoteForm,
     ReasonForm,
@@ -122,6 +123,23 @@ def family_member_add_view(request: AuthenticatedRequest, case_id: UUID) -> Http
 
 
 @case_action()
+def family_member_edit_view(
+    request: AuthenticatedRequest, case_id: UUID, member_id: UUID
+) -> HttpResponse:
+    member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
+    if member.case_id != case_id:
+        raise Http404
+    current = FamilyMemberForm.initial_for(member)
+    data = valid(f"member:{member.pk}", FamilyMemberForm(request.POST, initial=current))
+    # Only what differs is passed on, so the audit event names only the fields really changed.
+    changes = {name: value for name, value in data.items() if value != current[name]}
+    if not changes:
+        return done(request, case_id, _("Nothing was changed."), "family")
+    family.family_member_update(actor=request.user, member=member, **changes)
+    return done(request, case_id, _("Changes saved."), "family")
+
+
+@case_action()
 def security_flag_add_view(
     request: AuthenticatedRequest, case_id: UUID, member_id: UUID
 ) -> HttpResponse:
@@ -142,6 +160,18 @@ def security_flag_resolve_view(
         raise Http404
     family.security_flag_resolve(actor=request.user, flag=flag)
     return done(request, case_id, _("Marked as resolved."), "family")
+
+
+@case_action()
+def security_flag_review_view(
+    request: AuthenticatedRequest, case_id: UUID, flag_id: UUID
+) -> HttpResponse:
+    flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
+    if flag.family_member.case_id != case_id:
+        raise Http404
+    data = valid(f"review:{flag.pk}", FlagReviewForm(request.POST))
+    family.security_flag_reviewed(actor=request.user, flag=flag, **data)
+    return done(request, case_id, _("Checked. It comes back on the date you chose."), "family")
 
 
 @case_action("cdm_create")

@@ -28,6 +28,7 @@ from cases.forms import (
     CdmSubmitForm,
     ContactAddForm,
     FamilyMemberForm,
+    FlagReviewForm,
     HoldForm,
     NoteForm,
     ReasonForm,
@@ -162,18 +163,39 @@ def _timeline(user: User, case: Case) -> list[CaseEvent]:
     return events
 
 
+# Forms of one relative or one flag on the case page: named "<kind>:<id>" when refused.
+RECORD_FORMS = ("flag:", "member:", "review:")
+
+
+def _record_form(
+    record: Any, attr: str, name: str, blank: forms.Form, invalid: FormInvalid | None
+) -> None:
+    """Put `blank` on `record` as `attr`, or the refused form of that name, opened."""
+    setattr(record, attr, blank)
+    if invalid and invalid.name == name:
+        invalid.form.auto_id = blank.auto_id
+        setattr(record, attr, invalid.form)
+        setattr(record, f"{attr}_open", True)
+
+
 def _family(case: Case, invalid: FormInvalid | None) -> list[FamilyMember]:
-    """The relatives, each with a form to record a risk (ids unique on the page)."""
+    """The relatives, each with a form to change their details and one to record a risk, and
+    each open flag with a form to record a check (ids unique on the page)."""
     family = list(case.family.all())
     if case.shredded_at is not None:
         return family
     for member in family:
-        auto_id = f"flag-{member.pk.hex[:8]}-%s"
-        member.flag_form = SecurityFlagForm(auto_id=auto_id)  # type: ignore[attr-defined]
-        if invalid and invalid.name == f"flag:{member.pk}":
-            invalid.form.auto_id = auto_id
-            member.flag_form = invalid.form  # type: ignore[attr-defined]
-            member.flag_form_open = True  # type: ignore[attr-defined]
+        short = member.pk.hex[:8]
+        edit = FamilyMemberForm(
+            initial=FamilyMemberForm.initial_for(member), auto_id=f"member-{short}-%s"
+        )
+        _record_form(member, "edit_form", f"member:{member.pk}", edit, invalid)
+        flag_form = SecurityFlagForm(auto_id=f"flag-{short}-%s")
+        _record_form(member, "flag_form", f"flag:{member.pk}", flag_form, invalid)
+        for flag in member.flags.all():  # the prefetched flags the template shows
+            if flag.resolved_at is None:
+                review = FlagReviewForm(auto_id=f"review-{flag.pk.hex[:8]}-%s")
+                _record_form(flag, "review_form", f"review:{flag.pk}", review, invalid)
     return family
 
 
@@ -208,7 +230,7 @@ def case_page(
     coordinator = is_coordinator_of(user, case.team)
     moves = status_moves(case, coordinator) if case.shredded_at is None else []
     case_forms = _case_forms(user, case, coordinator)
-    if invalid and not invalid.name.startswith("flag:"):
+    if invalid and not invalid.name.startswith(RECORD_FORMS):
         _put_back(invalid, case_forms, moves)
     context = {
         "case": case,
