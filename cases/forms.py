@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
+    REF_LENGTH,
     Case,
     CdmRequest,
     ContactChannel,
@@ -149,9 +150,26 @@ class CaseFieldsForm(PageForm):
 
 class CaseCreateForm(CaseFieldsForm):
     team = TeamField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose a team"))
+    referred_by = forms.CharField(
+        label=_("Referred by (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "If someone we already help sent this person to us: the reference at the top of "
+            "that person's case page, for example 3F2A9C01."
+        ),
+    )
 
-    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        teams: QuerySet[Team],
+        cases: QuerySet[Case] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The cases a referral may name: the user's teams' (the view passes them).
+        self.referrers = cases if cases is not None else Case.objects.none()
         field = cast(forms.ModelChoiceField, self.fields["team"])
         field.queryset = teams
         if len(teams) == 1:
@@ -196,11 +214,23 @@ class CaseCreateForm(CaseFieldsForm):
         data["contacts"] = contacts
         return data
 
+    def clean_referred_by(self) -> Case | None:
+        ref = "".join(self.cleaned_data["referred_by"].split()).lower()
+        if not ref:
+            return None
+        if len(ref) != REF_LENGTH or any(char not in "0123456789abcdef" for char in ref):
+            raise ValidationError(_("A case reference is 8 letters and digits, like 3F2A9C01."))
+        found = list(self.referrers.filter(id__startswith=ref)[:2])
+        if len(found) != 1:
+            raise ValidationError(_("None of your teams' cases has this reference."))
+        return found[0]
+
     def case_values(self) -> dict[str, Any]:
         return {
             **super().case_values(),
             "team": self.cleaned_data["team"],
             "contacts": self.cleaned_data["contacts"],
+            "referred_by": self.cleaned_data["referred_by"],
         }
 
 

@@ -50,6 +50,10 @@ class Risk(models.IntegerChoices):
     CRITICAL = 4, _("Critical")
 
 
+# Characters of a case's short reference (the start of its id, in capitals).
+REF_LENGTH = 8
+
+
 class Case(VaultModel):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -141,7 +145,7 @@ class Case(VaultModel):
     @property
     def ref(self) -> str:
         """A short reference that says nothing about the person: for notifications and talk."""
-        return self.pk.hex[:8].upper()
+        return self.pk.hex[:REF_LENGTH].upper()
 
     class Meta:
         indexes = [

@@ -23,6 +23,7 @@ from supportdesk.testing import token_client
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 20).isoformat()
+NEXT_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()  # a review date
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ ROWS = [
         201,
     ),
     Row("flag-resolve", "post", "flags/{flag}/resolve/", {}, 200, 200),
+    Row("flag-review", "post", "flags/{flag}/review/", {"next_review_on": NEXT_MONTH}, 200, 200),
     Row("cdm-ready", "post", "cdm-requests/{request}/ready/", {}, 409, 409),
     Row(
         "cdm-submit",

@@ -82,6 +82,39 @@ def test_a_volunteer_records_a_case_and_lands_on_its_page(volunteer: User, team:
     assert "may be the same person" not in html
 
 
+def test_a_referral_names_the_referring_case_by_its_reference(
+    volunteer: User, team: Team, other_team: Team
+) -> None:
+    referrer = CaseFactory.create(team=team)
+    client = verified_client(volunteer)
+    typed = f" {referrer.ref[:4]} {referrer.ref[4:].lower()} "  # spaces and case do not matter
+    response = client.post(NEW, intake(team, contact_method="referral", referred_by=typed))
+    assert response.status_code == 302
+    case = Case.objects.exclude(pk=referrer.pk).get()
+    assert case.referred_by == referrer
+    html = client.get(response["Location"]).content.decode()
+    assert f'referred by <a href="/cases/{referrer.pk}/">case {referrer.ref}</a>' in html
+    assert f"Ref {case.ref}" in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("3F2A", "A case reference is 8 letters and digits, like 3F2A9C01."),
+        ("ZZZZZZZZ", "A case reference is 8 letters and digits, like 3F2A9C01."),
+        ("other team", "None of your teams&#x27; cases has this reference."),
+    ],
+)
+def test_a_referral_to_no_case_of_mine_is_a_400_at_the_field(
+    volunteer: User, team: Team, other_team: Team, typed: str, message: str
+) -> None:
+    elsewhere = CaseFactory.create(team=other_team)
+    typed = elsewhere.ref if typed == "other team" else typed
+    response = verified_client(volunteer).post(NEW, intake(team, referred_by=typed))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert list(Case.objects.all()) == [elsewhere]
+
+
 def test_a_still_serving_supporter_has_no_date_left(volunteer: User, team: Team) -> None:
     response = verified_client(volunteer).post(NEW, intake(team, still_serving="on", date_left=""))
     assert response.status_code == 302

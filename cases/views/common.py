@@ -216,6 +216,13 @@ def _language_names(case: Case) -> list[str]:
     return [str(names.get(code, code)) for code in case.languages or []]
 
 
+def _referrer(user: User, case: Case) -> Case | None:
+    """The case that referred this one, if the user may open it (shown by its reference only)."""
+    if case.referred_by_id is None:
+        return None
+    return selectors.cases_for_user(user=user).filter(pk=case.referred_by_id).only("id").first()
+
+
 def case_page(
     request: AuthenticatedRequest,
     case_id: UUID,
@@ -242,6 +249,7 @@ def case_page(
         "has_moves": bool(moves),
         "open_form": invalid.name if invalid else open_form,
         "possible_duplicates": selectors.possible_duplicate_count(case=case),
+        "referrer": _referrer(user, case),
     }
     audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
     if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers

@@ -55,7 +55,8 @@ def case_list_view(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_create_view(request: AuthenticatedRequest) -> HttpResponse:
     teams = selectors.teams_visible_to(request.user).order_by("name")
-    form = CaseCreateForm(request.POST or None, teams=teams)
+    cases = selectors.cases_for_user(user=request.user)
+    form = CaseCreateForm(request.POST or None, teams=teams, cases=cases)
     if request.method == "POST":
         if form.is_valid():
             case = intake.case_create(actor=request.user, **form.case_values())
