@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,6 +13,7 @@ from rest_framework.views import APIView
 
 from cases import selectors
 from cases.models import Case, CdmRequest, DuplicateFlag, Need, Risk
+from cases.rules import today_or_later
 from cases.serializers import (
     CASE_DETAIL_FIELDS,
     CDM_FIELDS,
@@ -291,12 +290,7 @@ class SecurityFlagReviewApi(APIView):
     """Someone checked on the relative: the flag stays open and comes back on the new date."""
 
     class ReviewInput(serializers.Serializer):
-        next_review_on = serializers.DateField()
-
-        def validate_next_review_on(self, value: datetime.date) -> datetime.date:
-            if value < timezone.localdate():
-                raise serializers.ValidationError("Choose today or a later date.")
-            return value
+        next_review_on = serializers.DateField(validators=[today_or_later])
 
     @extend_schema(request=ReviewInput, responses=SecurityFlagOutput)
     def post(self, request: AuthenticatedApiRequest, flag_id: UUID) -> Response:

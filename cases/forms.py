@@ -3,13 +3,11 @@ refuses with a message per field exactly what the API refuses, before any servic
 
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -23,6 +21,7 @@ from cases.models import (
     SecurityFlag,
     ServiceBranch,
 )
+from cases.rules import today_or_later
 from cases.services.intake import ContactInput
 from supportdesk.accounts.models import Team
 from supportdesk.vault.normalise import normalise_phone
@@ -402,13 +401,9 @@ class SecurityFlagForm(PageForm):
 
 
 class FlagReviewForm(PageForm):
-    next_review_on = forms.DateField(label=_("Still at risk: check again on"), widget=DATE)
-
-    def clean_next_review_on(self) -> datetime.date:
-        day: datetime.date = self.cleaned_data["next_review_on"]
-        if day < timezone.localdate():
-            raise forms.ValidationError(_("Choose today or a later date."))
-        return day
+    next_review_on = forms.DateField(
+        label=_("Still at risk: check again on"), widget=DATE, validators=[today_or_later]
+    )
 
 
 class CdmCreateForm(PageForm):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Risk, SecurityFlag
 from supportdesk.accounts.models import Team, User
@@ -87,3 +92,9 @@ def risk_for(*, status: str, open_flags: Iterable[tuple[str, int]]) -> int:
     levels: list[int] = [_STATUS_RISK.get(status, Risk.LOW)]
     levels += [flag_risk(kind, severity) for kind, severity in open_flags]
     return max(levels)
+
+
+def today_or_later(day: datetime.date) -> None:
+    """A validator for a next check of a flag (form and API fields): not in the past."""
+    if day < timezone.localdate():
+        raise ValidationError(_("Choose today or a later date."))

@@ -397,6 +397,7 @@ def test_changing_a_relative_or_a_flag_of_another_case_is_404(volunteer: User, t
     case, elsewhere = CaseFactory.create(team=team), CaseFactory.create(team=team)
     member = FamilyMemberFactory.create(case=elsewhere, name="Unchanged")
     flag = SecurityFlagFactory.create(family_member=member)
+    review_before = flag.review_on
     client = verified_client(volunteer)
     data = {"relation": "parent", "name": "Changed"}
     assert post(client, "family_edit", case, data, member_id=member.pk).status_code == 404
@@ -404,8 +405,10 @@ def test_changing_a_relative_or_a_flag_of_another_case_is_404(volunteer: User, t
     assert post(client, "flag_review", case, review, flag_id=flag.pk).status_code == 404
     outsider = verified_client(MembershipFactory.create(team=TeamFactory.create()).user)
     assert post(outsider, "family_edit", elsewhere, data, member_id=member.pk).status_code == 404
+    assert post(outsider, "flag_review", elsewhere, review, flag_id=flag.pk).status_code == 404
     member.refresh_from_db()
-    assert member.name == "Unchanged"
+    flag.refresh_from_db()
+    assert member.name == "Unchanged" and flag.review_on == review_before
 
 
 # --- CDM codes --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from cases.forms import (
     TransitionForm,
     VouchForm,
 )
-from cases.models import Case, CdmRequest
+from cases.models import Case, CdmRequest, FamilyMember, SecurityFlag
 from cases.services import cdm, family, intake, lifecycle
 from cases.views.common import FormInvalid, case_action, done, valid
 from supportdesk.accounts.access import AuthenticatedRequest
@@ -37,6 +37,22 @@ from supportdesk.accounts.access import AuthenticatedRequest
 
 def _case(request: AuthenticatedRequest, case_id: UUID) -> Case:
     return selectors.case_get_for_user(user=request.user, case_id=case_id)
+
+
+def _member(request: AuthenticatedRequest, case_id: UUID, member_id: UUID) -> FamilyMember:
+    """A relative on this case (404 for one out of scope or on another case)."""
+    member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
+    if member.case_id != case_id:
+        raise Http404
+    return member
+
+
+def _flag(request: AuthenticatedRequest, case_id: UUID, flag_id: UUID) -> SecurityFlag:
+    """A flag of a relative on this case (404 for one out of scope or on another case)."""
+    flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
+    if flag.family_member.case_id != case_id:
+        raise Http404
+    return flag
 
 
 @case_action("transition")
@@ -126,9 +142,7 @@ def family_member_add_view(request: AuthenticatedRequest, case_id: UUID) -> Http
 def family_member_edit_view(
     request: AuthenticatedRequest, case_id: UUID, member_id: UUID
 ) -> HttpResponse:
-    member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
-    if member.case_id != case_id:
-        raise Http404
+    member = _member(request, case_id, member_id)
     current = FamilyMemberForm.initial_for(member)
     data = valid(f"member:{member.pk}", FamilyMemberForm(request.POST, initial=current))
     # Only what differs is passed on, so the audit event names only the fields really changed.
@@ -143,9 +157,7 @@ def family_member_edit_view(
 def security_flag_add_view(
     request: AuthenticatedRequest, case_id: UUID, member_id: UUID
 ) -> HttpResponse:
-    member = selectors.family_member_get_for_user(user=request.user, member_id=member_id)
-    if member.case_id != case_id:
-        raise Http404
+    member = _member(request, case_id, member_id)
     data = valid(f"flag:{member.pk}", SecurityFlagForm(request.POST))
     family.security_flag_add(actor=request.user, member=member, **data)
     return done(request, case_id, _("Risk recorded. The case's risk is updated."), "family")
@@ -155,9 +167,7 @@ def security_flag_add_view(
 def security_flag_resolve_view(
     request: AuthenticatedRequest, case_id: UUID, flag_id: UUID
 ) -> HttpResponse:
-    flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
-    if flag.family_member.case_id != case_id:
-        raise Http404
+    flag = _flag(request, case_id, flag_id)
     family.security_flag_resolve(actor=request.user, flag=flag)
     return done(request, case_id, _("Marked as resolved."), "family")
 
@@ -166,9 +176,7 @@ def security_flag_resolve_view(
 def security_flag_review_view(
     request: AuthenticatedRequest, case_id: UUID, flag_id: UUID
 ) -> HttpResponse:
-    flag = selectors.security_flag_get_for_user(user=request.user, flag_id=flag_id)
-    if flag.family_member.case_id != case_id:
-        raise Http404
+    flag = _flag(request, case_id, flag_id)
     data = valid(f"review:{flag.pk}", FlagReviewForm(request.POST))
     family.security_flag_reviewed(actor=request.user, flag=flag, **data)
     return done(request, case_id, _("Checked. It comes back on the date you chose."), "family")
