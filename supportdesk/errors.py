@@ -1,36 +1,44 @@
-"""Error pages: JSON under /api/, a plain page elsewhere; never a trace or a value."""
+"""The domain's errors: a rule the user broke, told in a sentence they can act on.
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+Services raise these; they know nothing of HTTP. The API's exception handler and the pages'
+refusals choose the status from the class (`supportdesk.api.exceptions.status_for`). Messages are
+marked for translation where they are written (`gettext_lazy` for class defaults, `gettext` at the
+raise for sentences with values), so the user reads them in their own language. A message never
+carries personal data: it may be shown, logged and stored.
+"""
 
-_MESSAGES = {
-    400: "The request was not understood.",
-    403: "Not found.",  # out-of-scope answers like missing, also where Django raises 403
-    404: "Not found.",
-    500: "Something went wrong on our side. Nothing was changed by this request.",
-}
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def _error(request: HttpRequest, status: int) -> HttpResponse:
-    status = 404 if status == 403 and not request.path.startswith("/admin/") else status
-    message = _MESSAGES[status]
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
-    html = render_to_string("error.html", {"status": status, "message": message})
-    return HttpResponse(html, status=status)
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400)
+class ApplicationError(Exception):
+    """The request cannot be done as given (the API answers 400)."""
+
+    default_message: StrOrPromise = _("This cannot be done.")
+
+    def __init__(self, message: StrOrPromise | None = None, *, retry_after: int | None = None):
+        self.message: StrOrPromise = message or self.default_message
+        self.retry_after = retry_after
+        super().__init__(str(self.message))
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403)
+class Conflict(ApplicationError):
+    """The rules allow this kind of step, but not now: the record's state or a second person's
+    role stands in the way (409)."""
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404)
+class NotFound(ApplicationError):
+    """Out of the user's scope. Told exactly like a missing record (404), so that nobody learns
+    that a case, a house or a fund they may not see exists."""
+
+    default_message = _("Not found.")
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500)
+class TooManyAttempts(ApplicationError):
+    """Slowed down after failed attempts; `retry_after` seconds until the next (429)."""

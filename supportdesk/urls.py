@@ -1,13 +1,27 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cases import api_urls as cases_api
 from supportdesk import health
+from supportdesk.accounts import api_urls as accounts_api
 from supportdesk.accounts import views as account_views
 from supportdesk.accounts.access import public
+from supportdesk.audit import api_urls as audit_api
+from supportdesk.followups import api_urls as followups_api
+
+# Every app keeps its API routes in `<app>/api_urls.py` as `urlpatterns`; all of them live under
+# /api/v1/ in the "api" namespace. A new app adds its module here (docs/architecture.md).
+API_ROUTES: list[URLPattern | URLResolver] = [
+    *accounts_api.urlpatterns,
+    *followups_api.urlpatterns,  # the user's notifications, and the administrators' problem list
+    *audit_api.urlpatterns,  # the administrators' audit log and alerts
+    *cases_api.urlpatterns,
+]
+
 
 admin.site.site_header = "supportdesk administration"
 admin.site.site_title = "supportdesk"
@@ -18,7 +32,7 @@ urlpatterns = [
     # The admin's own login page would skip the second factor: send people to ours.
     path("admin/login/", RedirectView.as_view(pattern_name=settings.LOGIN_URL, query_string=True)),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("supportdesk.api.urls")),
+    path("api/v1/", include((API_ROUTES, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", public(set_language), name="set_language"),
@@ -28,7 +42,7 @@ urlpatterns = [
     path("", include("supportdesk.followups.urls")),  # notification inbox, problem list
 ]
 
-handler400 = "supportdesk.errors.bad_request"
-handler403 = "supportdesk.errors.permission_denied"
-handler404 = "supportdesk.errors.page_not_found"
-handler500 = "supportdesk.errors.server_error"
+handler400 = "supportdesk.error_pages.bad_request"
+handler403 = "supportdesk.error_pages.permission_denied"
+handler404 = "supportdesk.error_pages.page_not_found"
+handler500 = "supportdesk.error_pages.server_error"

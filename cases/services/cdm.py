@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent, CdmRequest
 from cases.services.common import (
@@ -142,7 +143,7 @@ def cdm_request_submit(
 
 
 class CodeAlreadyIssued(Conflict):
-    default_message = (
+    default_message = gettext_lazy(
         "This code is already recorded for another request. Check it with the ministry before "
         "passing it on: a code must never be used twice."
     )

@@ -7,26 +7,26 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent
 from cases.rules import is_coordinator_of, is_member_of
 from supportdesk.accounts.models import Team, User
-from supportdesk.api.errors import ApplicationError, Conflict
+from supportdesk.errors import Conflict, NotFound
 from supportdesk.followups.services import notify_users
 from supportdesk.vault.normalise import normalise_text
 
 
 class NotAllowed(Conflict):
-    default_message = "Only a coordinator of this case's team can do that."
+    default_message = _("Only a coordinator of this case's team can do that.")
 
 
-class NotOnTeam(ApplicationError):
-    status_code = 404
-    default_message = "Not found."
+class NotOnTeam(NotFound):
+    pass
 
 
 class CaseShredded(Conflict):
-    default_message = "This case was shredded: nothing can be changed or added."
+    default_message = _("This case was shredded: nothing can be changed or added.")
 
 
 def require_live(case: Case) -> None:

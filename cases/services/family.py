@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent, FamilyMember, SecurityFlag
 from cases.rules import URGENT_FLAGS
@@ -139,7 +140,7 @@ def security_flag_add(
 
 
 class FlagResolved(Conflict):
-    default_message = "This flag is already resolved."
+    default_message = gettext_lazy("This flag is already resolved.")
 
 
 def _open_flag_locked(*, actor: User, flag: SecurityFlag) -> tuple[SecurityFlag, Case]:

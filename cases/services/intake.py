@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent, CaseNeed, ContactChannel, DuplicateFlag, SecurityFlag
 from cases.rules import risk_for
@@ -204,7 +205,7 @@ def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list
 
 
 class DuplicateResolved(Conflict):
-    default_message = "This possible duplicate has already been decided."
+    default_message = gettext_lazy("This possible duplicate has already been decided.")
 
 
 @transaction.atomic

@@ -83,7 +83,7 @@ def test_an_invalid_phone_is_refused_and_nothing_is_written(volunteer, team) -> 
 
 
 def test_a_volunteer_cannot_record_a_case_for_another_team(volunteer, other_team) -> None:
-    from supportdesk.api.errors import ApplicationError
+    from supportdesk.errors import ApplicationError
 
     with pytest.raises(ApplicationError):
         intake(volunteer, other_team)

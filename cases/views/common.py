@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors
@@ -44,9 +43,10 @@ from cases.services.cdm import OPEN_STATES
 from cases.services.common import require_live
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
-from supportdesk.api.errors import ApplicationError
+from supportdesk.api.exceptions import status_for
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
+from supportdesk.errors import ApplicationError, NotFound
 from supportdesk.vault.crypto import is_shredded
 
 if TYPE_CHECKING:
@@ -61,19 +61,6 @@ CASE_PAGE_FIELDS = (
 )
 TIMELINE_LENGTH = 50
 VOUCHER_CHOICES = 100
-
-# Rule sentences the services raise in English by default: listed here so they are translated.
-SERVICE_SENTENCES = (
-    gettext_noop("Only a coordinator of this case's team can do that."),
-    gettext_noop("This possible duplicate has already been decided."),
-    gettext_noop("This flag is already resolved."),
-    gettext_noop(
-        "This code is already recorded for another request. Check it with the ministry before "
-        "passing it on: a code must never be used twice."
-    ),
-    gettext_noop("This cannot be done."),
-    gettext_noop("This case was shredded: nothing can be changed or added."),
-)
 
 
 class FormInvalid(Exception):
@@ -279,11 +266,11 @@ def refusals_shown_on(page: View, form_name: str = "") -> Callable[[View], View]
             except FormInvalid as invalid:
                 messages.error(request, _("Nothing was saved. Please correct what is marked."))
                 return page(request, status=400, invalid=invalid, **kwargs)
+            except NotFound:
+                raise Http404 from None
             except ApplicationError as error:
-                if error.status_code == 404:
-                    raise Http404 from None
-                messages.error(request, _(error.message))
-                return page(request, status=error.status_code, open_form=form_name, **kwargs)
+                messages.error(request, str(error.message))
+                return page(request, status=status_for(error), open_form=form_name, **kwargs)
 
         return shows_personal_data(require_http_methods(["GET", "POST"])(action))
 

@@ -7,10 +7,13 @@ contents unless also put on a team.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 import uuid
 from typing import TYPE_CHECKING, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -19,7 +22,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
+from django_otp.oath import TOTP
 
+from supportdesk.accounts.otp import (
+    BACKUP_CODE_LENGTH,
+    TOTP_DIGITS,
+    backup_code_hash,
+    clean_code,
+)
 from supportdesk.vault.fields import EncryptedBinaryField
 
 # Apps whose admin pages administrators manage. Case data is never registered in the admin.
@@ -156,8 +166,6 @@ class TOTPDevice(ThrottlingMixin, Device):
         return 1
 
     def verify_token(self, token: object) -> bool:
-        from supportdesk.accounts.otp import totp_verify
-
         return totp_verify(device=self, token=str(token))
 
 
@@ -168,8 +176,6 @@ class BackupCodeDevice(ThrottlingMixin, Device):
         return 1
 
     def verify_token(self, token: object) -> bool:
-        from supportdesk.accounts.otp import backup_code_verify
-
         return backup_code_verify(device=self, token=str(token))
 
 
@@ -205,3 +211,44 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token {self.id}"
+
+
+# --- Checking codes -----------------------------------------------------------------------------
+# Callers hold the device row locked (`select_for_update`) so two requests with the same code
+# cannot both pass: the second sees the advanced `last_t` (TOTP) or the `used_at` stamp (backup).
+
+
+def totp_verify(*, device: TOTPDevice, token: str) -> bool:
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:
+        return False
+    token = clean_code(token)
+    totp = TOTP(bytes(device.secret), digits=TOTP_DIGITS)
+    totp.time = time.time()
+    if re.fullmatch(rf"\d{{{TOTP_DIGITS}}}", token) and totp.verify(
+        int(token), tolerance=settings.SUPPORTDESK_TOTP_ENROL_WINDOW, min_t=device.last_t + 1
+    ):
+        device.last_t = totp.t()
+        device.throttle_reset(commit=False)
+        device.save(
+            update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"]
+        )
+        return True
+    device.throttle_increment()
+    return False
+
+
+def backup_code_verify(*, device: BackupCodeDevice, token: str) -> bool:
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:
+        return False
+    if len(clean_code(token)) == BACKUP_CODE_LENGTH:
+        # The conditional UPDATE is what makes a code single-use, even under concurrent requests.
+        used = device.codes.filter(code_hash=backup_code_hash(token), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if used:
+            device.throttle_reset()
+            return True
+    device.throttle_increment()
+    return False

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from supportdesk.accounts import throttle
@@ -30,8 +30,8 @@ from supportdesk.accounts.otp import (
     new_backup_codes,
     new_totp_secret,
 )
-from supportdesk.api.errors import ApplicationError
 from supportdesk.audit.services import audit_record
+from supportdesk.errors import ApplicationError, TooManyAttempts
 
 TOKEN_PREFIX = "sdt_"  # noqa: S105 - a marker, not a secret
 # A token's last use is written at most this often, so busy clients do not write on every request.
@@ -39,15 +39,14 @@ TOKEN_TOUCH_SECONDS = 60
 ENROLMENT_LIFETIME = timedelta(minutes=15)
 
 
-class AccountLocked(ApplicationError):
-    status_code = 429
-    default_message = gettext_noop(
+class AccountLocked(TooManyAttempts):
+    default_message = _(
         "Too many failed attempts. Try again later, or ask your coordinator for help."
     )
 
 
 class TwoFactorNotSetUp(ApplicationError):
-    default_message = gettext_noop("Set up two-factor login in the browser before using the API.")
+    default_message = _("Set up two-factor login in the browser before using the API.")
 
 
 # --- Users and teams --------------------------------------------------------------------------

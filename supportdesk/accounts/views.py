@@ -169,7 +169,7 @@ def enrol_view(request: AuthenticatedRequest) -> HttpResponse:
             status = 400
     elif request.method == "POST":
         status = 400
-    uri = totp_uri(user=user, secret=bytes(device.secret))
+    uri = totp_uri(username=user.username, secret=bytes(device.secret))
     return render(
         request,
         "accounts/enrol.html",

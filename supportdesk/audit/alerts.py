@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
+from supportdesk.accounts.services import user_revoke_all
+from supportdesk.audit import chain
 from supportdesk.audit.models import AuditAlert, AuditEvent
 from supportdesk.audit.services import audit_record
 from supportdesk.followups.services import notify_users
@@ -82,8 +84,6 @@ def alert_acknowledge(*, actor: User, alert: AuditAlert) -> AuditAlert:
 @transaction.atomic
 def alert_revoke_subject(*, actor: User, alert: AuditAlert, subject: User) -> AuditAlert:
     """Revoke-all for the account an alert is about, then acknowledge the alert: one click."""
-    from supportdesk.accounts.services import user_revoke_all
-
     user_revoke_all(actor=actor, user=subject)
     return alert_acknowledge(actor=actor, alert=alert)
 
@@ -105,6 +105,32 @@ def alerts_notify_administrators(*, alerts: list[AuditAlert]) -> None:
             link=reverse("audit:alert", kwargs={"alert_id": alert.pk}),
             dedupe_key=f"audit-alert:{alert.pk}",
         )
+
+
+# --- The chain's own alarms -------------------------------------------------------------------
+
+
+def audit_seal(*, batch_size: int | None = None) -> int:
+    """Seal what is waiting (`chain.audit_seal`), alerting administrators to late events."""
+    return chain.audit_seal(
+        batch_size=batch_size, late_events=lambda ids: alert_late_events(event_ids=ids)
+    )
+
+
+def audit_verify_and_alert() -> chain.VerifyResult:
+    audit_seal()
+    result = chain.verify()
+    if result.problem is not None:
+        logger.error("audit chain broken: %s", result.problem.message)
+        alert_chain_broken(message=result.problem.message, position=result.problem.position)
+    else:
+        logger.info(
+            "audit chain intact: %d events, head position=%d mac=%s",
+            result.checked,
+            result.head_position,
+            result.head_mac,
+        )
+    return result
 
 
 def alert_late_events(*, event_ids: list[int]) -> None:

@@ -1,10 +1,10 @@
-"""The audit app's routes under /api/v1/audit/ (appended to supportdesk.api.urls)."""
+"""The audit app's routes under /api/v1/audit/ (collected by supportdesk.urls)."""
 
 from django.urls import path
 
 from supportdesk.audit import api
 
-api_urlpatterns = [
+urlpatterns = [
     path("audit/events/", api.EventListApi.as_view(), name="audit-events"),
     path("audit/events/export.csv", api.EventExportApi.as_view(), name="audit-events-export"),
     path(

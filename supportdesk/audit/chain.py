@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -95,21 +95,25 @@ class SealBatch:
     late_event_ids: list[int]
 
 
-def audit_seal(*, batch_size: int | None = None, max_batches: int = 100) -> int:
+def audit_seal(
+    *,
+    batch_size: int | None = None,
+    max_batches: int = 100,
+    late_events: Callable[[list[int]], None] | None = None,
+) -> int:
     """Seal every committed unsealed event, in short batches. Returns how many were sealed.
 
     Each batch is its own short transaction, so the chain head's lock is held for one batch only;
-    requests never take that lock at all.
+    requests never take that lock at all. `late_events` hears the ids of events sealed long after
+    their time (the alerts layer raises an alert: `supportdesk.audit.alerts.audit_seal`).
     """
     size = batch_size or settings.AUDIT_SEAL_BATCH_SIZE
     total = 0
     for _ in range(max_batches):
         batch = _seal_batch(limit=size)
         total += batch.sealed
-        if batch.late_event_ids:
-            from supportdesk.audit.alerts import alert_late_events
-
-            alert_late_events(event_ids=batch.late_event_ids)
+        if batch.late_event_ids and late_events is not None:
+            late_events(batch.late_event_ids)
         if batch.sealed < size:
             break
     return total
@@ -310,21 +314,3 @@ def _check_end(*, head: AuditChainHead, last_position: int, last_mac: str) -> Ch
             "The chain head does not match the last sealed event.",
         )
     return None
-
-
-def audit_verify_and_alert() -> VerifyResult:
-    audit_seal()
-    result = verify()
-    if result.problem is not None:
-        from supportdesk.audit.alerts import alert_chain_broken
-
-        logger.error("audit chain broken: %s", result.problem.message)
-        alert_chain_broken(message=result.problem.message, position=result.problem.position)
-    else:
-        logger.info(
-            "audit chain intact: %d events, head position=%d mac=%s",
-            result.checked,
-            result.head_position,
-            result.head_mac,
-        )
-    return result

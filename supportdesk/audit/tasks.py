@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from supportdesk.audit import alerts, chain
+from supportdesk.audit import alerts
 
 
 @shared_task(ignore_result=True)
 def audit_seal() -> int:
-    return chain.audit_seal()
+    return alerts.audit_seal()
 
 
 @shared_task(ignore_result=True)
@@ -18,4 +18,4 @@ def audit_anomalies_check() -> int:
 @shared_task(ignore_result=True)
 def audit_verify() -> bool:
     """Nightly: seal what is waiting, walk the whole chain, alert administrators if it is broken."""
-    return chain.audit_verify_and_alert().intact
+    return alerts.audit_verify_and_alert().intact

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
@@ -15,10 +16,10 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from supportdesk.accounts.models import Team, User
-from supportdesk.api.errors import ApplicationError
+from supportdesk.errors import Conflict
 from supportdesk.followups import conf
 from supportdesk.followups.models import FollowUp, Notification, new_dedupe_key
 
@@ -101,9 +102,10 @@ def followup_cancel(*, subject: models.Model, kind: str | None = None) -> int:
     return rows.update(state=FollowUp.State.CANCELLED, finished_at=timezone.now())
 
 
-class FollowUpNotRetryable(ApplicationError):
-    status_code = 409
-    default_message = "This follow-up cannot be tried again: the same duty is already pending."
+class FollowUpNotRetryable(Conflict):
+    default_message = gettext_lazy(
+        "This follow-up cannot be tried again: the same duty is already pending."
+    )
 
 
 @transaction.atomic
@@ -270,10 +272,10 @@ def enqueue_after_commit(task_name: str, **kwargs: Any) -> None:
     swallowed: the change has committed, and the rows it left let a later sweep catch up."""
 
     def publish() -> None:
-        from supportdesk.celery import app
-
         try:
-            app.send_task(task_name, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+            current_app.send_task(
+                task_name, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
         except Exception as exc:
             logger.warning(
                 "followups: could not enqueue %s (%s); a sweep will catch up",

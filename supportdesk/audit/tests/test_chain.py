@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from supportdesk.audit import chain
+from supportdesk.audit import alerts, chain
 from supportdesk.audit.models import AuditAlert, AuditChainHead, AuditEvent
 from supportdesk.audit.services import audit_record
 from supportdesk.audit.tests.helpers import audit_triggers_bypassed, event_at, make_events, raw
@@ -201,8 +201,8 @@ def test_verify_audit_command_exit_status_is_non_zero(sealed_chain: list[AuditEv
 def test_nightly_check_alerts_administrators_once(sealed_chain: list[AuditEvent]) -> None:
     with audit_triggers_bypassed():
         raw(f"UPDATE {TABLE} SET action = 'x' WHERE chain_position = 3")  # noqa: S608
-    assert not chain.audit_verify_and_alert().intact
-    assert not chain.audit_verify_and_alert().intact
+    assert not alerts.audit_verify_and_alert().intact
+    assert not alerts.audit_verify_and_alert().intact
     alert = AuditAlert.objects.get()
     assert alert.kind == AuditAlert.Kind.CHAIN_BROKEN
     assert str(event_at(3).id) in alert.detail
@@ -215,7 +215,7 @@ def test_backdated_event_is_sealed_and_alerted(db: None) -> None:
 
     make_events(1, at=timezone.now() - timedelta(hours=2))
     make_events(1)
-    assert chain.audit_seal() == 2
+    assert alerts.audit_seal() == 2
     alert = AuditAlert.objects.get()
     assert alert.kind == AuditAlert.Kind.LATE_EVENT
     assert chain.verify().intact

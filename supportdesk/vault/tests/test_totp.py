@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django_otp.oath import totp
 
-from supportdesk.accounts.models import TOTPDevice, User
-from supportdesk.accounts.otp import manual_key, totp_verify
+from supportdesk.accounts.models import TOTPDevice, User, totp_verify
+from supportdesk.accounts.otp import manual_key
 from supportdesk.accounts.services import totp_enrol_pending
 from supportdesk.vault.crypto import DecryptionError, Sealed
 from supportdesk.vault.models import DataKey

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             "Google Authenticator): scan the QR code or paste the otpauth:// URI.\n"
         )
         for user, password, device in accounts:
-            uri = totp_uri(user=user, secret=bytes(device.secret))
+            uri = totp_uri(username=user.username, secret=bytes(device.secret))
             self.stdout.write(
                 f"  {user.get_role_display():<14} username: {user.username:<12} "
                 f"password: {password}"

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from supportdesk.audit import chain
+from supportdesk.audit import alerts, chain
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["seal_first"]:
-            chain.audit_seal()
+            alerts.audit_seal()
         result = chain.verify()
         summary = (
             f"{result.checked} sealed events checked, {result.unsealed} waiting to be sealed; "
