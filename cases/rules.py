@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Risk, SecurityFlag
-from supportdesk.accounts.models import Team, User
 
 S = Case.Status
 
@@ -38,16 +36,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 COORDINATOR_ONLY: frozenset[str] = frozenset({S.ACCEPTED, S.DECLINED, S.CLOSED, S.REOPENED})
 # Moves that mean someone may be in danger now: the team's coordinators hear at once.
 ALARMING: frozenset[str] = frozenset({S.LOST_CONTACT, S.DETAINED})
-
-
-def is_coordinator_of(user: User, team: Team | UUID) -> bool:
-    team_id = team.pk if isinstance(team, Team) else team
-    return user.is_coordinator and user.memberships.filter(team_id=team_id).exists()
-
-
-def is_member_of(user: User, team: Team | UUID) -> bool:
-    team_id = team.pk if isinstance(team, Team) else team
-    return user.memberships.filter(team_id=team_id).exists()
 
 
 def transition_allowed(from_status: str, to_status: str) -> bool:

@@ -1,15 +1,14 @@
-"""Reads for cases, always scoped to the user asking: out-of-scope objects are not found (404)."""
+"""Reads for cases, always scoped to the user asking (supportdesk.accounts.scope): out-of-scope
+objects are not found (404)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
-from django.http import Http404
 
 from cases.models import (
     Case,
@@ -22,20 +21,19 @@ from cases.models import (
     SecurityFlag,
 )
 from supportdesk.accounts.models import Team, User
-
-M = TypeVar("M", bound=Model)
+from supportdesk.accounts.scope import get_in_scope, in_scope, teams_of
 
 # Counts below this are published as "<5": small numbers can point at a person.
 SMALL_COUNT = 5
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:
-    return Team.objects.filter(memberships__user=user)
+    return teams_of(user)
 
 
 def cases_for_user(*, user: User) -> QuerySet[Case]:
     """The cases of the user's teams. Administrators, on no team, see none."""
-    return Case.objects.filter(team__in=teams_visible_to(user))
+    return in_scope(Case, user=user, team_path="team")
 
 
 @dataclass(frozen=True)
@@ -66,62 +64,39 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Cas
 
 
 def case_get_for_user(*, user: User, case_id: UUID) -> Case:
-    case = cases_for_user(user=user).select_related("team").filter(pk=case_id).first()
-    if case is None:
-        raise Http404
-    return case
+    return get_in_scope(Case, user=user, pk=case_id, team_path="team")
 
 
 def case_detail(*, user: User, case_id: UUID) -> Case:
     """A case with what its page shows, in a fixed number of queries."""
-    case = (
-        cases_for_user(user=user)
-        .select_related("team", "vouched_by_user", "verified_by")
-        .prefetch_related(
-            "need_rows",
-            Prefetch("contacts", queryset=ContactChannel.objects.order_by("kind", "id")),
-            Prefetch(
-                "family",
-                queryset=FamilyMember.objects.order_by("created_at").prefetch_related(
-                    Prefetch("flags", queryset=SecurityFlag.objects.order_by("-observed_on"))
-                ),
+    detail = Case.objects.select_related("vouched_by_user", "verified_by").prefetch_related(
+        "need_rows",
+        Prefetch("contacts", queryset=ContactChannel.objects.order_by("kind", "id")),
+        Prefetch(
+            "family",
+            queryset=FamilyMember.objects.order_by("created_at").prefetch_related(
+                Prefetch("flags", queryset=SecurityFlag.objects.order_by("-observed_on"))
             ),
-            Prefetch("cdm_requests", queryset=CdmRequest.objects.order_by("-created_at")),
-        )
-        .filter(pk=case_id)
-        .first()
+        ),
+        Prefetch("cdm_requests", queryset=CdmRequest.objects.order_by("-created_at")),
     )
-    if case is None:
-        raise Http404
-    return case
+    return get_in_scope(detail, user=user, pk=case_id, team_path="team")
 
 
 def case_timeline(*, user: User, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("-created_at")
 
 
-def _in_scope(model: type[M], *, user: User, pk: UUID, case_path: str) -> M:
-    """A record of one of the user's teams' cases, by id, or 404: out of scope looks missing."""
-    found = (
-        model._default_manager.select_related(f"{case_path}__team")
-        .filter(pk=pk, **{f"{case_path}__team__in": teams_visible_to(user)})
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
 def family_member_get_for_user(*, user: User, member_id: UUID) -> FamilyMember:
-    return _in_scope(FamilyMember, user=user, pk=member_id, case_path="case")
+    return get_in_scope(FamilyMember, user=user, pk=member_id, team_path="case__team")
 
 
 def security_flag_get_for_user(*, user: User, flag_id: UUID) -> SecurityFlag:
-    return _in_scope(SecurityFlag, user=user, pk=flag_id, case_path="family_member__case")
+    return get_in_scope(SecurityFlag, user=user, pk=flag_id, team_path="family_member__case__team")
 
 
 def cdm_request_get_for_user(*, user: User, request_id: UUID) -> CdmRequest:
-    return _in_scope(CdmRequest, user=user, pk=request_id, case_path="case")
+    return get_in_scope(CdmRequest, user=user, pk=request_id, team_path="case__team")
 
 
 def cdm_requests_ready_for_export(*, user: User) -> list[CdmRequest]:
@@ -129,8 +104,9 @@ def cdm_requests_ready_for_export(*, user: User) -> list[CdmRequest]:
     if not user.is_coordinator:
         return []
     return list(
-        CdmRequest.objects.select_related("case")
-        .filter(state=CdmRequest.State.READY, case__team__in=teams_visible_to(user))
+        in_scope(CdmRequest, user=user, team_path="case__team")
+        .select_related("case")
+        .filter(state=CdmRequest.State.READY)
         .order_by("created_at")
     )
 
@@ -140,23 +116,16 @@ def duplicate_flags_for_user(*, user: User) -> QuerySet[DuplicateFlag]:
     if not user.is_coordinator:
         return DuplicateFlag.objects.none()
     return (
-        DuplicateFlag.objects.filter(
-            state=DuplicateFlag.State.OPEN, case__team__in=teams_visible_to(user)
-        )
+        in_scope(DuplicateFlag, user=user, team_path="case__team")
+        .filter(state=DuplicateFlag.State.OPEN)
         .select_related("case__team", "other__team")
         .order_by("-created_at")
     )
 
 
 def duplicate_flag_get_for_user(*, user: User, flag_id: UUID) -> DuplicateFlag:
-    flag = (
-        DuplicateFlag.objects.select_related("case__team", "other__team")
-        .filter(pk=flag_id, case__team__in=teams_visible_to(user))
-        .first()
-    )
-    if flag is None or not user.is_coordinator:
-        raise Http404
-    return flag
+    flags = DuplicateFlag.objects.select_related("other__team")
+    return get_in_scope(flags, user=user, pk=flag_id, team_path="case__team", coordinator=True)
 
 
 def possible_duplicate_count(*, case: Case) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -33,9 +34,10 @@ class Conflict(ApplicationError):
     role stands in the way (409)."""
 
 
-class NotFound(ApplicationError):
+class NotFound(ApplicationError, Http404):
     """Out of the user's scope. Told exactly like a missing record (404), so that nobody learns
-    that a case, a house or a fund they may not see exists."""
+    that a case, a house or a fund they may not see exists. Also Django's Http404, so a page that
+    lets it rise shows the ordinary not-found page."""
 
     default_message = _("Not found.")
 

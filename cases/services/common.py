@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent
-from cases.rules import is_coordinator_of, is_member_of
+from supportdesk.accounts import scope
 from supportdesk.accounts.models import Team, User
 from supportdesk.errors import Conflict, NotFound
 from supportdesk.followups.services import notify_users
 from supportdesk.vault.normalise import normalise_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class NotAllowed(Conflict):
     default_message = _("Only a coordinator of this case's team can do that.")
 
 
-class NotOnTeam(NotFound):
-    pass
+# Out of the actor's teams: told like a missing record.
+NotOnTeam = NotFound
 
 
 class CaseShredded(Conflict):
@@ -36,14 +40,11 @@ def require_live(case: Case) -> None:
 
 
 def require_member(actor: User, team: Team) -> None:
-    if not is_member_of(actor, team):
-        raise NotOnTeam()
+    scope.require_member(actor, team)
 
 
-def require_coordinator(actor: User, team: Team, message: str | None = None) -> None:
-    require_member(actor, team)
-    if not is_coordinator_of(actor, team):
-        raise NotAllowed(message)
+def require_coordinator(actor: User, team: Team, message: StrOrPromise | None = None) -> None:
+    scope.require_coordinator(actor, team, NotAllowed(message))
 
 
 def event_add(

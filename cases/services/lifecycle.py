@@ -9,14 +9,12 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseEvent, SecurityFlag
 from cases.rules import (
     ALARMING,
-    is_member_of,
     risk_for,
     transition_allowed,
     transition_needs_coordinator,
 )
 from cases.services.common import (
     Conflict,
-    NotOnTeam,
     coordinators_notify,
     event_add,
     require_coordinator,
@@ -102,8 +100,7 @@ def case_vouch(*, actor: User, case: Case, by_case: Case | None = None, note: st
     if by_case is not None:
         if by_case.pk == case.pk or by_case.verification != Case.Verification.VERIFIED:
             raise VerificationNotAllowed(_("Only a verified case can vouch for another."))
-        if not is_member_of(actor, by_case.team):
-            raise NotOnTeam()
+        require_member(actor, by_case.team)
     case.verification = Case.Verification.VOUCHED
     case.vouched_by_case = by_case
     case.vouched_by_user = None if by_case is not None else actor

@@ -21,6 +21,7 @@ from cases.services.cdm import (
 )
 from cases.services.common import NotAllowed
 from cases.tests.factories import CaseFactory
+from supportdesk.api.exceptions import status_for
 from supportdesk.audit.models import AuditEvent
 from supportdesk.followups.models import FollowUp, Notification
 from supportdesk.followups.sweep import followups_sweep
@@ -107,7 +108,7 @@ def test_a_code_issued_twice_is_caught_in_any_spelling(volunteer, coordinator, t
     second = submitted(volunteer, coordinator, team)
     with pytest.raises(CodeAlreadyIssued) as refused:
         cdm_request_issue(actor=coordinator, request=second, code=" cdm-2021-0150 ")
-    assert refused.value.status_code == 409
+    assert status_for(refused.value) == 409
     assert CdmRequest.objects.get(pk=second.pk).state == CdmRequest.State.SUBMITTED
 
 

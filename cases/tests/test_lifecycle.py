@@ -20,6 +20,7 @@ from cases.services.lifecycle import (
 )
 from cases.tests.factories import CaseFactory
 from supportdesk.accounts.tests.factories import MembershipFactory, TeamFactory, UserFactory
+from supportdesk.api.exceptions import status_for
 from supportdesk.audit.models import AuditEvent
 from supportdesk.followups.models import Notification
 
@@ -40,7 +41,7 @@ def test_every_move_follows_the_table(coordinator, team, from_status, to_status)
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
             case_transition(actor=coordinator, case=case, to_status=to_status)
-        assert refused.value.status_code == 409
+        assert status_for(refused.value) == 409
         assert "cannot move" in refused.value.message
         assert Case.objects.get(pk=case.pk).status == from_status
 
@@ -67,7 +68,7 @@ def test_another_teams_volunteer_gets_not_found(outsider, team) -> None:
     case = CaseFactory.create(team=team)
     with pytest.raises(NotOnTeam) as refused:
         case_transition(actor=outsider, case=case, to_status=S.VERIFYING)
-    assert refused.value.status_code == 404
+    assert status_for(refused.value) == 404
 
 
 def test_closing_stamps_and_reopening_clears_the_closed_time(coordinator, team) -> None:

@@ -37,12 +37,13 @@ from cases.forms import (
     VouchForm,
 )
 from cases.models import Case, CaseEvent, CdmRequest, FamilyMember
-from cases.rules import TRANSITIONS, is_coordinator_of, transition_needs_coordinator
+from cases.rules import TRANSITIONS, transition_needs_coordinator
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.cdm import OPEN_STATES
 from cases.services.common import require_live
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
+from supportdesk.accounts.scope import is_coordinator_of
 from supportdesk.api.exceptions import status_for
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view

@@ -1,0 +1,102 @@
+"""Team scope: the one place that says which teams a user works in and what that lets them reach.
+
+A record is in a user's scope when its path to a team (`"team"`, `"case__team"`,
+`"family_member__case__team"`, ...) ends at one of the user's teams. Out of scope is told exactly
+like missing: `NotFound`, which every page and API answers with 404. Volunteers act in their teams;
+coordinators coordinate the teams they are members of; administrators, on no team, reach no record.
+
+The predicates are `rules` predicates, so an app can combine them for a step of its workflow
+(`is_team_coordinator | is_leg_escort`); `supportdesk.workflow` asks them with `.test(user, team)`.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+from uuid import UUID
+
+import rules
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.accounts.models import Team, User
+from supportdesk.errors import ApplicationError, Conflict, NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+class NotCoordinator(Conflict):
+    default_message = _("Only a coordinator of this team can do that.")
+
+
+def teams_of(user: User) -> QuerySet[Team]:
+    """The teams the user works in (a subquery when used in a filter)."""
+    return Team.objects.filter(memberships__user=user)
+
+
+def _team_id(team: Team | UUID) -> UUID:
+    return team.pk if isinstance(team, Team) else team
+
+
+@rules.predicate
+def is_team_member(user: User, team: Team | UUID) -> bool:
+    return user.memberships.filter(team_id=_team_id(team)).exists()
+
+
+@rules.predicate
+def has_coordinator_role(user: User) -> bool:
+    return user.is_coordinator
+
+
+is_team_coordinator = has_coordinator_role & is_team_member
+
+
+def is_member_of(user: User, team: Team | UUID) -> bool:
+    return is_team_member.test(user, team)
+
+
+def is_coordinator_of(user: User, team: Team | UUID) -> bool:
+    return is_team_coordinator.test(user, team)
+
+
+def require_member(user: User, team: Team | UUID) -> None:
+    """A service's own check: someone outside the team learns nothing, not even that it exists."""
+    if not is_member_of(user, team):
+        raise NotFound()
+
+
+def require_coordinator(
+    user: User, team: Team | UUID, refusal: ApplicationError | None = None
+) -> None:
+    """Members who are not coordinators are told why (`refusal`, or NotCoordinator); others get
+    NotFound."""
+    require_member(user, team)
+    if not is_coordinator_of(user, team):
+        raise refusal or NotCoordinator()
+
+
+def in_scope(records: type[M] | QuerySet[M], *, user: User, team_path: str) -> QuerySet[M]:
+    """The records whose `team_path` ends at one of the user's teams."""
+    queryset = records._default_manager.all() if isinstance(records, type) else records
+    return queryset.filter(**{f"{team_path}__in": teams_of(user)})
+
+
+def get_in_scope(
+    records: type[M] | QuerySet[M],
+    *,
+    user: User,
+    pk: object,
+    team_path: str,
+    coordinator: bool = False,
+) -> M:
+    """Fetch and authorise in one call: the record with this id if it is in the user's scope (and,
+    with `coordinator`, if the user coordinates it), else NotFound. The team comes along
+    (`select_related`), so services checking it again cost no query."""
+    found = (
+        in_scope(records, user=user, team_path=team_path)
+        .select_related(team_path)
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None or (coordinator and not user.is_coordinator):
+        raise NotFound()
+    return found

@@ -1,0 +1,69 @@
+"""Team scope: membership and coordination predicates, and fetching a record through its team."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from supportdesk.accounts import scope
+from supportdesk.accounts.models import Membership, Team, User
+from supportdesk.errors import NotFound
+
+
+def test_members_and_coordinators_of_a_team(
+    volunteer: User, coordinator: User, outsider: User, administrator: User, team: Team
+) -> None:
+    assert scope.is_member_of(volunteer, team) and scope.is_member_of(coordinator, team.pk)
+    assert not scope.is_member_of(outsider, team) and not scope.is_member_of(administrator, team)
+    assert scope.is_coordinator_of(coordinator, team)
+    assert not scope.is_coordinator_of(volunteer, team)
+
+
+def test_a_coordinator_coordinates_only_the_teams_they_are_on(
+    coordinator: User, team: Team, other_team: Team
+) -> None:
+    assert not scope.is_coordinator_of(coordinator, other_team)
+    assert list(scope.teams_of(coordinator)) == [team]
+
+
+def test_the_predicates_combine_as_rules_predicates(coordinator: User, team: Team) -> None:
+    either = scope.is_team_coordinator | scope.has_coordinator_role
+    assert either.test(coordinator, team)
+
+
+def test_require_member_tells_an_outsider_nothing(outsider: User, team: Team) -> None:
+    with pytest.raises(NotFound):
+        scope.require_member(outsider, team)
+
+
+def test_require_coordinator_tells_a_member_why(
+    volunteer: User, outsider: User, team: Team
+) -> None:
+    with pytest.raises(scope.NotCoordinator):
+        scope.require_coordinator(volunteer, team)
+    with pytest.raises(NotFound):
+        scope.require_coordinator(outsider, team)
+
+
+def test_get_in_scope_answers_not_found_outside_the_users_teams(
+    volunteer: User, outsider: User, administrator: User, team: Team
+) -> None:
+    membership = Membership.objects.get(user=volunteer, team=team)
+    found = scope.get_in_scope(Membership, user=volunteer, pk=membership.pk, team_path="team")
+    assert found == membership
+    for stranger in (outsider, administrator):
+        with pytest.raises(NotFound):
+            scope.get_in_scope(Membership, user=stranger, pk=membership.pk, team_path="team")
+
+
+def test_get_in_scope_for_coordinators_only(volunteer: User, coordinator: User, team: Team) -> None:
+    membership = Membership.objects.get(user=volunteer, team=team)
+    fetch = {"pk": membership.pk, "team_path": "team", "coordinator": True}
+    assert scope.get_in_scope(Membership, user=coordinator, **fetch) == membership
+    with pytest.raises(NotFound):
+        scope.get_in_scope(Membership, user=volunteer, **fetch)
+
+
+def test_not_found_is_also_djangos_404() -> None:
+    """A page that lets it rise shows the ordinary not-found page, never a 500."""
+    assert isinstance(NotFound(), Http404)
