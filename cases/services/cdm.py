@@ -16,24 +16,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.audit_actions import CdmActions
 from cases.models import Case, CaseEvent, CdmRequest
 from cases.services.common import (
     Conflict,
     clean_text,
     coordinators_of,
-    event_add,
-    require_coordinator,
     require_live,
     require_member,
+    timeline_event,
 )
+from cases.workflows import CDM_OPEN_STATES, CDM_REQUEST, CdmNotAllowed
 from supportdesk.accounts.models import User
-from supportdesk.audit.services import audit_record, audit_record_reads
+from supportdesk.audit.actions import AuditActions
+from supportdesk.audit.services import audit_record_reads, change_record
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
+from supportdesk.workflow import Move
 
 CDM_UNANSWERED = "cdm.unanswered"
 R = CdmRequest.State
-OPEN_STATES = (R.DRAFT, R.READY, R.SUBMITTED)
+OPEN_STATES = CDM_OPEN_STATES
 # What the ministry needs, and nothing else: no alias, contacts, location or notes.
 EXPORT_COLUMNS = (
     "request_id",
@@ -47,28 +50,28 @@ EXPORT_COLUMNS = (
 )
 
 
-class CdmNotAllowed(Conflict):
-    pass
-
-
 def _locked(request: CdmRequest) -> CdmRequest:
     request = CdmRequest.objects.select_for_update().select_related("case__team").get(pk=request.pk)
     require_live(request.case)
     return request
 
 
-def _require_state(request: CdmRequest, *states: str) -> None:
-    if request.state not in states:
-        label = dict(R.choices)[request.state]
-        raise CdmNotAllowed(
-            _("This request is “%(state)s”: that step is not possible now.") % {"state": label}
-        )
+def _move(actor: User, request: CdmRequest, name: str) -> Move:
+    """The workflow's answer for this step (cases.workflows.CDM_REQUEST), or its refusal."""
+    return CDM_REQUEST.check(user=actor, team=request.case.team, state=request.state, name=name)
 
 
-def _record(request: CdmRequest, *, actor: User, action: str, fields: Sequence[str]) -> None:
+def _recorded(request: CdmRequest, *, actor: User, action: str, fields: Sequence[str]) -> None:
     label = dict(R.choices)[request.state]
-    event_add(case=request.case, kind=CaseEvent.Kind.CDM, actor=actor, text=str(label))
-    audit_record(actor=actor, action=f"cdm_request.{action}", obj=request, fields=fields)
+    change_record(
+        actor=actor,
+        action=action,
+        obj=request,
+        fields=fields,
+        timeline=[
+            timeline_event(case=request.case, kind=CaseEvent.Kind.CDM, actor=actor, text=str(label))
+        ],
+    )
 
 
 @transaction.atomic
@@ -82,7 +85,7 @@ def cdm_request_create(*, actor: User, case: Case, kind: str) -> CdmRequest:
     if case.cdm_requests.filter(state__in=OPEN_STATES).exists():
         raise CdmNotAllowed(_("This case already has an open CDM-code request."))
     request = CdmRequest.objects.create(id=uuid.uuid4(), case=case, kind=kind, created_by=actor)
-    _record(request, actor=actor, action="create", fields=["kind"])
+    _recorded(request, actor=actor, action=CdmActions.CREATE, fields=["kind"])
     return request
 
 
@@ -98,8 +101,7 @@ def missing_details(case: Case) -> list[str]:
 def cdm_request_mark_ready(*, actor: User, request: CdmRequest) -> CdmRequest:
     """The second person's check: identity verified and service details complete."""
     request = _locked(request)
-    require_member(actor, request.case.team)
-    _require_state(request, R.DRAFT)
+    move = _move(actor, request, "ready")
     if request.created_by_id == actor.pk:
         raise CdmNotAllowed(_("Someone other than the person who drafted it must check it."))
     if request.case.verification != Case.Verification.VERIFIED:
@@ -109,9 +111,9 @@ def cdm_request_mark_ready(*, actor: User, request: CdmRequest) -> CdmRequest:
         raise CdmNotAllowed(
             _("Service details are missing: %(fields)s.") % {"fields": ", ".join(missing)}
         )
-    request.state, request.checked_by = R.READY, actor
+    request.state, request.checked_by = move.target, actor
     request.save(update_fields=["state", "checked_by", "updated_at"])
-    _record(request, actor=actor, action="ready", fields=["state"])
+    _recorded(request, actor=actor, action=CdmActions.READY, fields=["state"])
     return request
 
 
@@ -126,11 +128,10 @@ def cdm_request_submit(
     *, actor: User, request: CdmRequest, submitted_on: datetime.date, channel: str
 ) -> CdmRequest:
     request = _locked(request)
-    require_coordinator(actor, request.case.team)
-    _require_state(request, R.READY)
+    move = _move(actor, request, "submit")
     if request.case.verification != Case.Verification.VERIFIED:
         raise CdmNotAllowed(_("Only a verified case's request can be submitted."))
-    request.state, request.submitted_on, request.channel = R.SUBMITTED, submitted_on, channel
+    request.state, request.submitted_on, request.channel = move.target, submitted_on, channel
     request.save(update_fields=["state", "submitted_on", "channel", "updated_at"])
     followup_schedule(
         kind=CDM_UNANSWERED,
@@ -138,7 +139,9 @@ def cdm_request_submit(
         due_at=_answer_due(submitted_on),
         users=coordinators_of([request.case.team]),
     )
-    _record(request, actor=actor, action="submit", fields=["state", "submitted_on", "channel"])
+    _recorded(
+        request, actor=actor, action=CdmActions.SUBMIT, fields=["state", "submitted_on", "channel"]
+    )
     return request
 
 
@@ -152,45 +155,38 @@ class CodeAlreadyIssued(Conflict):
 @transaction.atomic
 def cdm_request_issue(*, actor: User, request: CdmRequest, code: str) -> CdmRequest:
     request = _locked(request)
-    require_coordinator(actor, request.case.team)
-    _require_state(request, R.SUBMITTED)
+    move = _move(actor, request, "issue")
     if CdmRequest.objects.filter_blind(code=code).exclude(pk=request.pk).exists():
         raise CodeAlreadyIssued()
-    request.state, request.code, request.issued_at = R.ISSUED, code.strip(), timezone.now()
+    request.state, request.code, request.issued_at = move.target, code.strip(), timezone.now()
     try:
         with transaction.atomic():  # the unique index catches a race the check above missed
             request.save()
     except IntegrityError:
         raise CodeAlreadyIssued() from None
     followup_cancel(subject=request, kind=CDM_UNANSWERED)
-    _record(request, actor=actor, action="issue", fields=["state", "code"])
+    _recorded(request, actor=actor, action=CdmActions.ISSUE, fields=["state", "code"])
     return request
 
 
 @transaction.atomic
 def cdm_request_reject(*, actor: User, request: CdmRequest, reason: str) -> CdmRequest:
     request = _locked(request)
-    require_coordinator(actor, request.case.team)
-    _require_state(request, R.SUBMITTED)
-    request.state = R.REJECTED
+    request.state = _move(actor, request, "reject").target
     request.rejection_reason = clean_text(reason)
     request.save()
     followup_cancel(subject=request, kind=CDM_UNANSWERED)
-    _record(request, actor=actor, action="reject", fields=["state", "rejection_reason"])
+    _recorded(request, actor=actor, action=CdmActions.REJECT, fields=["state", "rejection_reason"])
     return request
 
 
 @transaction.atomic
 def cdm_request_withdraw(*, actor: User, request: CdmRequest) -> CdmRequest:
     request = _locked(request)
-    require_member(actor, request.case.team)
-    _require_state(request, *OPEN_STATES)
-    if request.state == R.SUBMITTED:
-        require_coordinator(actor, request.case.team)
-    request.state = R.WITHDRAWN
+    request.state = _move(actor, request, "withdraw").target
     request.save(update_fields=["state", "updated_at"])
     followup_cancel(subject=request, kind=CDM_UNANSWERED)
-    _record(request, actor=actor, action="withdraw", fields=["state"])
+    _recorded(request, actor=actor, action=CdmActions.WITHDRAW, fields=["state"])
     return request
 
 
@@ -225,7 +221,7 @@ def cdm_requests_export(*, actor: User, requests: Sequence[CdmRequest]) -> str:
         )
     audit_record_reads(
         actor=actor,
-        action="export.csv",
+        action=AuditActions.EXPORT_CSV,
         object_type="cases.cdmrequest",
         object_ids=[r.pk.hex for r in requests],
         fields=EXPORT_COLUMNS[2:],

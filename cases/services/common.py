@@ -1,4 +1,4 @@
-"""Pieces every case service uses: errors, timeline events, text normalisation, alerts."""
+"""Pieces every case service uses: scope checks, timeline entries, text normalisation, alerts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent
+from cases.workflows import NotAllowed
 from supportdesk.accounts import scope
 from supportdesk.accounts.models import Team, User
 from supportdesk.errors import Conflict, NotFound
@@ -19,10 +20,6 @@ from supportdesk.vault.normalise import normalise_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-class NotAllowed(Conflict):
-    default_message = _("Only a coordinator of this case's team can do that.")
 
 
 # Out of the actor's teams: told like a missing record.
@@ -47,7 +44,7 @@ def require_coordinator(actor: User, team: Team, message: StrOrPromise | None = 
     scope.require_coordinator(actor, team, NotAllowed(message))
 
 
-def event_add(
+def timeline_event(
     *,
     case: Case,
     kind: str,
@@ -56,7 +53,9 @@ def event_add(
     from_status: str = "",
     to_status: str = "",
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """A line of the case's timeline, not yet saved: `change_record` saves it with its audit row.
+    Its text is sealed under the case's key."""
+    return CaseEvent(
         case=case,
         kind=kind,
         actor=actor,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.audit_actions import FamilyActions
 from cases.models import Case, CaseEvent, FamilyMember, SecurityFlag
 from cases.rules import URGENT_FLAGS
 from cases.services.common import (
@@ -19,13 +20,13 @@ from cases.services.common import (
     clean_text,
     clean_texts,
     coordinators_notify,
-    event_add,
     require_live,
     require_member,
+    timeline_event,
 )
-from cases.services.lifecycle import case_risk_refresh
+from cases.services.lifecycle import case_locked, case_risk_refresh
 from supportdesk.accounts.models import User
-from supportdesk.audit.services import audit_record
+from supportdesk.audit.services import audit_record, change_record
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
 from supportdesk.vault.normalise import normalise_phone
@@ -65,7 +66,7 @@ def family_member_create(
     if cleaned.needs_review and not case.text_needs_review:
         Case.objects.filter(pk=case.pk).update(text_needs_review=True)
     filled = [n for n in ("name", "location", "phone") if getattr(member, n)]
-    audit_record(actor=actor, action="family_member.create", obj=member, fields=filled)
+    audit_record(actor=actor, action=FamilyActions.MEMBER_CREATE, obj=member, fields=filled)
     return member
 
 
@@ -83,7 +84,9 @@ def family_member_update(*, actor: User, member: FamilyMember, **changes: object
         if name in changes:
             setattr(member, name, changes[name])
     member.save()
-    audit_record(actor=actor, action="family_member.update", obj=member, fields=sorted(changes))
+    audit_record(
+        actor=actor, action=FamilyActions.MEMBER_UPDATE, obj=member, fields=sorted(changes)
+    )
     return member
 
 
@@ -105,9 +108,10 @@ def security_flag_add(
 ) -> SecurityFlag:
     """Record a risk to a relative. The case's risk goes up at once; detained or threatened
     relatives alert the team's coordinators now; every flag comes back for review on its date."""
-    case = member.case
-    require_member(actor, case.team)
-    require_live(case)
+    require_member(actor, member.case.team)
+    # Locked: the risk is recomputed from every open flag, and a flag resolved or a status moved
+    # at the same time must not be lost from it.
+    case = case_locked(member.case)
     flag = SecurityFlag.objects.create(
         id=uuid.uuid4(),
         family_member=member,
@@ -120,12 +124,14 @@ def security_flag_add(
     )
     case_risk_refresh(case=case)
     label = dict(SecurityFlag.Kind.choices)[kind]
-    event_add(case=case, kind=CaseEvent.Kind.FLAG, actor=actor, text=str(label))
-    audit_record(
+    change_record(
         actor=actor,
-        action="security_flag.create",
+        action=FamilyActions.FLAG_CREATE,
         obj=flag,
         fields=["kind", "severity", "source"] if source else ["kind", "severity"],
+        timeline=[
+            timeline_event(case=case, kind=CaseEvent.Kind.FLAG, actor=actor, text=str(label))
+        ],
     )
     followup_schedule(kind=FLAG_REVIEW, subject=flag, due_at=_review_due(review_on), team=case.team)
     if kind in URGENT_FLAGS:
@@ -144,15 +150,11 @@ class FlagResolved(Conflict):
 
 
 def _open_flag_locked(*, actor: User, flag: SecurityFlag) -> tuple[SecurityFlag, Case]:
-    # Locked: two people may resolve or review the same flag at once.
-    flag = (
-        SecurityFlag.objects.select_for_update()
-        .select_related("family_member__case")
-        .get(pk=flag.pk)
-    )
-    case = flag.family_member.case
-    require_member(actor, case.team)
-    require_live(case)
+    require_member(actor, flag.family_member.case.team)
+    # The case first, as every writer locks it (no deadlock with a merge or a new flag), then the
+    # flag: two people may resolve or review the same flag at once.
+    case = case_locked(flag.family_member.case)
+    flag = SecurityFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.resolved_at is not None:
         raise FlagResolved()
     return flag, case
@@ -165,13 +167,13 @@ def security_flag_resolve(*, actor: User, flag: SecurityFlag, note: str = "") ->
     flag.save(update_fields=["resolved_at"])
     followup_cancel(subject=flag, kind=FLAG_REVIEW)
     case_risk_refresh(case=case)
-    event_add(
-        case=case,
-        kind=CaseEvent.Kind.FLAG,
+    change_record(
         actor=actor,
-        text=note,
+        action=FamilyActions.FLAG_RESOLVE,
+        obj=flag,
+        fields=["resolved_at"],
+        timeline=[timeline_event(case=case, kind=CaseEvent.Kind.FLAG, actor=actor, text=note)],
     )
-    audit_record(actor=actor, action="security_flag.resolve", obj=flag, fields=["resolved_at"])
     return flag
 
 
@@ -187,7 +189,7 @@ def security_flag_reviewed(
     followup_schedule(
         kind=FLAG_REVIEW, subject=flag, due_at=_review_due(next_review_on), team=case.team
     )
-    audit_record(actor=actor, action="security_flag.review", obj=flag, fields=["review_on"])
+    audit_record(actor=actor, action=FamilyActions.FLAG_REVIEW, obj=flag, fields=["review_on"])
     return flag
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.audit_actions import CaseActions
 from cases.models import Case, CaseEvent, CaseNeed, ContactChannel, DuplicateFlag, SecurityFlag
 from cases.rules import risk_for
 from cases.services.common import (
@@ -19,13 +20,15 @@ from cases.services.common import (
     clean_texts,
     coordinators_notify,
     coordinators_of,
-    event_add,
     require_coordinator,
     require_live,
     require_member,
+    timeline_event,
 )
+from cases.services.lifecycle import case_locked, case_risk_refresh
+from cases.workflows import CASE_STATUS
 from supportdesk.accounts.models import Team, User
-from supportdesk.audit.services import audit_record
+from supportdesk.audit.services import audit_record, change_record
 from supportdesk.followups.services import notify_users
 from supportdesk.vault.normalise import normalise_handle, normalise_phone
 
@@ -98,13 +101,13 @@ def case_create(
     CaseNeed.objects.bulk_create(CaseNeed(case=case, need=need) for need in sorted(set(needs)))
     channels = [contact_build(case=case, contact=contact) for contact in contacts]
     ContactChannel.objects.bulk_create(channels)
-    event_add(case=case, kind=CaseEvent.Kind.CREATED, actor=actor)
     filled = [name for name in cleaned.values if cleaned.values[name]]
-    audit_record(
+    change_record(
         actor=actor,
-        action="case.create",
+        action=CaseActions.CREATE,
         obj=case,
         fields=filled + (["contacts"] if channels else []),
+        timeline=[timeline_event(case=case, kind=CaseEvent.Kind.CREATED, actor=actor)],
     )
     duplicates_detect(case=case, channels=channels)
     return case
@@ -146,7 +149,7 @@ def case_update(
         case.need_rows.all().delete()
         CaseNeed.objects.bulk_create(CaseNeed(case=case, need=need) for need in sorted(set(needs)))
         changed.append("needs")
-    audit_record(actor=actor, action="case.update", obj=case, fields=changed)
+    audit_record(actor=actor, action=CaseActions.UPDATE, obj=case, fields=changed)
     return case
 
 
@@ -156,7 +159,7 @@ def case_contact_add(*, actor: User, case: Case, contact: ContactInput) -> Conta
     require_live(case)
     channel = contact_build(case=case, contact=contact)
     channel.save()
-    audit_record(actor=actor, action="case.contact_add", obj=case, fields=["contacts"])
+    audit_record(actor=actor, action=CaseActions.CONTACT_ADD, obj=case, fields=["contacts"])
     duplicates_detect(case=case, channels=[channel])
     return channel
 
@@ -192,7 +195,9 @@ def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list
             if created:
                 flags.append(flag)
     if flags:
-        event_add(case=case, kind=CaseEvent.Kind.DUPLICATE, actor=None)
+        # A check the system made, not a person: on the timeline, with no audit row of its own
+        # (the intake or contact that caused it has one).
+        timeline_event(case=case, kind=CaseEvent.Kind.DUPLICATE, actor=None).save()
         teams = {case.team_id} | {flag.other.team_id for flag in flags}
         notify_users(
             users=coordinators_of(Team.objects.filter(pk__in=teams)),
@@ -226,13 +231,19 @@ def duplicate_resolve(*, actor: User, flag: DuplicateFlag, same_person: bool) ->
     flag.state = DuplicateFlag.State.MERGED if same_person else DuplicateFlag.State.NOT_SAME
     flag.resolved_by, flag.resolved_at = actor, timezone.now()
     flag.save(update_fields=["state", "resolved_by", "resolved_at"])
-    audit_record(actor=actor, action="case.duplicate_resolve", obj=flag.case, fields=["state"])
+    audit_record(actor=actor, action=CaseActions.DUPLICATE_RESOLVE, obj=flag.case, fields=["state"])
     return flag
 
 
 def case_merge(*, actor: User, source: Case, target: Case) -> None:
-    """Move `source`'s records to `target`. Each record is saved one by one: its encrypted values
-    are sealed again under the target's data key (update() could not, and is refused)."""
+    """Move `source`'s records to `target` and close `source` (the status table's "merge" move).
+    Each record is saved one by one: its encrypted values are sealed again under the target's data
+    key (update() could not, and is refused)."""
+    # Both cases locked before anything moves, always in id order: two merges of the same pair
+    # (or a merge and a status move) cannot interleave or deadlock.
+    locked = {case.pk: case_locked(case) for case in sorted((source, target), key=lambda c: c.pk)}
+    source, target = locked[source.pk], locked[target.pk]
+    move = CASE_STATUS.check(user=actor, team=source.team, state=source.status, name="merge")
     for related in ("contacts", "family", "events", "cdm_requests"):
         for record in getattr(source, related).all():
             record.case = target
@@ -245,29 +256,33 @@ def case_merge(*, actor: User, source: Case, target: Case) -> None:
         for row in source.need_rows.all()
         if row.need not in existing
     )
-    source = Case.objects.select_for_update().get(pk=source.pk)
     previous = source.status
-    source.status, source.merged_into, source.closed_at = Case.Status.CLOSED, target, timezone.now()
+    source.status, source.merged_into, source.closed_at = move.target, target, timezone.now()
     source.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
-    event_add(
-        case=source,
-        kind=CaseEvent.Kind.STATUS,
+    # The relatives (and their open flags) now belong to the target.
+    case_risk_refresh(case=source)
+    case_risk_refresh(case=target)
+    change_record(
         actor=actor,
-        from_status=previous,
-        to_status=Case.Status.CLOSED,
-        text=_("Merged into another case."),
-    )
-    event_add(
-        case=target,
-        kind=CaseEvent.Kind.DUPLICATE,
-        actor=actor,
-        text=_("A duplicate case was merged into this one."),
-    )
-    audit_record(
-        actor=actor,
-        action="case.merge",
+        action=CaseActions.MERGE,
         obj=target,
         fields=["contacts", "family", "events", "cdm_requests"],
+        timeline=[
+            timeline_event(
+                case=source,
+                kind=CaseEvent.Kind.STATUS,
+                actor=actor,
+                from_status=previous,
+                to_status=move.target,
+                text=_("Merged into another case."),
+            ),
+            timeline_event(
+                case=target,
+                kind=CaseEvent.Kind.DUPLICATE,
+                actor=actor,
+                text=_("A duplicate case was merged into this one."),
+            ),
+        ],
     )
     coordinators_notify(
         case=target,

@@ -1,4 +1,5 @@
-"""A case's life: status moves by the table in cases.rules, verification, team, hold, notes."""
+"""A case's life: status moves and verification by their workflows (cases.workflows), team, hold,
+notes. Each change writes its timeline entry and audit row together (`change_record`)."""
 
 from __future__ import annotations
 
@@ -6,46 +7,40 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.audit_actions import CaseActions
 from cases.models import Case, CaseEvent, SecurityFlag
-from cases.rules import (
-    ALARMING,
-    risk_for,
-    transition_allowed,
-    transition_needs_coordinator,
-)
+from cases.rules import ALARMING, risk_for
 from cases.services.common import (
-    Conflict,
     coordinators_notify,
-    event_add,
     require_coordinator,
     require_live,
     require_member,
+    timeline_event,
+)
+from cases.workflows import (
+    CASE_STATUS,
+    VERIFICATION,
+    NotAllowed,
+    TransitionNotAllowed,
+    VerificationNotAllowed,
 )
 from supportdesk.accounts.models import Team, User
-from supportdesk.audit.services import audit_record
+from supportdesk.audit.services import audit_record, change_record
+
+__all__ = ["NotAllowed", "TransitionNotAllowed", "VerificationNotAllowed"]
 
 
-class TransitionNotAllowed(Conflict):
-    def __init__(self, from_status: str, to_status: str) -> None:
-        labels = dict(Case.Status.choices)
-        super().__init__(
-            _("A case that is “%(from)s” cannot move to “%(to)s”.")
-            % {"from": labels[from_status], "to": labels[to_status]}
-        )
-
-
-class VerificationNotAllowed(Conflict):
-    pass
-
-
-def _locked(case: Case) -> Case:
+def case_locked(case: Case) -> Case:
+    """The case, locked for this transaction: two people may change it at once, and the second
+    must see the first one's change. Refused once shredded."""
     case = Case.objects.select_for_update().select_related("team").get(pk=case.pk)
     require_live(case)
     return case
 
 
 def case_risk_refresh(*, case: Case) -> int:
-    """Recompute and store the case's risk from its status and its family's open flags."""
+    """Recompute and store the case's risk from its status and its family's open flags. Call with
+    the case locked (`case_locked`): a flag added at the same time would otherwise be missed."""
     open_flags = SecurityFlag.objects.filter(
         family_member__case=case, resolved_at__isnull=True
     ).values_list("kind", "severity")
@@ -56,14 +51,8 @@ def case_risk_refresh(*, case: Case) -> int:
     return risk
 
 
-@transaction.atomic
-def case_transition(*, actor: User, case: Case, to_status: str, reason: str = "") -> Case:
-    case = _locked(case)  # two volunteers may press at once: the second sees the first's move
-    require_member(actor, case.team)
-    if not transition_allowed(case.status, to_status):
-        raise TransitionNotAllowed(case.status, to_status)
-    if transition_needs_coordinator(to_status):
-        require_coordinator(actor, case.team)
+def _status_set(*, actor: User, case: Case, to_status: str, reason: str) -> str:
+    """Move a locked case (the table was asked already) and record it; returns the old status."""
     previous, case.status = case.status, to_status
     if to_status == Case.Status.CLOSED:
         case.closed_at = timezone.now()
@@ -71,15 +60,30 @@ def case_transition(*, actor: User, case: Case, to_status: str, reason: str = ""
         case.closed_at = None
     case.save(update_fields=["status", "closed_at", "updated_at"])
     case_risk_refresh(case=case)
-    event_add(
-        case=case,
-        kind=CaseEvent.Kind.STATUS,
+    change_record(
         actor=actor,
-        from_status=previous,
-        to_status=to_status,
-        text=reason,
+        action=CaseActions.TRANSITION,
+        obj=case,
+        fields=["status"],
+        timeline=[
+            timeline_event(
+                case=case,
+                kind=CaseEvent.Kind.STATUS,
+                actor=actor,
+                from_status=previous,
+                to_status=to_status,
+                text=reason,
+            )
+        ],
     )
-    audit_record(actor=actor, action="case.transition", obj=case, fields=["status"])
+    return previous
+
+
+@transaction.atomic
+def case_transition(*, actor: User, case: Case, to_status: str, reason: str = "") -> Case:
+    case = case_locked(case)
+    CASE_STATUS.check(user=actor, team=case.team, state=case.status, name=to_status)
+    _status_set(actor=actor, case=case, to_status=to_status, reason=reason)
     if to_status in ALARMING:
         label = dict(Case.Status.choices)[to_status]
         coordinators_notify(
@@ -90,28 +94,32 @@ def case_transition(*, actor: User, case: Case, to_status: str, reason: str = ""
     return case
 
 
+def _verification_recorded(*, actor: User, case: Case, action: str, note: str) -> None:
+    change_record(
+        actor=actor,
+        action=action,
+        obj=case,
+        fields=["verification"],
+        timeline=[
+            timeline_event(case=case, kind=CaseEvent.Kind.VERIFICATION, actor=actor, text=note)
+        ],
+    )
+
+
 @transaction.atomic
 def case_vouch(*, actor: User, case: Case, by_case: Case | None = None, note: str = "") -> Case:
     """Someone known stands for this person: a verified case, or the acting volunteer by name."""
-    case = _locked(case)
-    require_member(actor, case.team)
-    if case.verification != Case.Verification.UNVERIFIED:
-        raise VerificationNotAllowed(_("This case has already been vouched for."))
+    case = case_locked(case)
+    move = VERIFICATION.check(user=actor, team=case.team, state=case.verification, name="vouch")
     if by_case is not None:
         if by_case.pk == case.pk or by_case.verification != Case.Verification.VERIFIED:
             raise VerificationNotAllowed(_("Only a verified case can vouch for another."))
         require_member(actor, by_case.team)
-    case.verification = Case.Verification.VOUCHED
+    case.verification = move.target
     case.vouched_by_case = by_case
     case.vouched_by_user = None if by_case is not None else actor
     case.save(update_fields=["verification", "vouched_by_case", "vouched_by_user", "updated_at"])
-    event_add(
-        case=case,
-        kind=CaseEvent.Kind.VERIFICATION,
-        actor=actor,
-        text=note,
-    )
-    audit_record(actor=actor, action="case.vouch", obj=case, fields=["verification"])
+    _verification_recorded(actor=actor, case=case, action=CaseActions.VOUCH, note=note)
     return case
 
 
@@ -119,33 +127,25 @@ def case_vouch(*, actor: User, case: Case, by_case: Case | None = None, note: st
 def case_verify(*, actor: User, case: Case, note: str = "") -> Case:
     """A coordinator interviewed the person. Against planted defectors, the coordinator who
     verifies cannot be the person who vouched."""
-    case = _locked(case)
-    require_coordinator(actor, case.team)
-    if case.verification != Case.Verification.VOUCHED:
-        raise VerificationNotAllowed(_("A case must be vouched for before it is verified."))
+    case = case_locked(case)
+    move = VERIFICATION.check(user=actor, team=case.team, state=case.verification, name="verify")
     if case.vouched_by_user_id == actor.pk:
         raise VerificationNotAllowed(
             _("You vouched for this case: another coordinator must verify it.")
         )
-    case.verification = Case.Verification.VERIFIED
+    case.verification = move.target
     case.verified_by, case.verified_at = actor, timezone.now()
     case.save(update_fields=["verification", "verified_by", "verified_at", "updated_at"])
-    event_add(
-        case=case,
-        kind=CaseEvent.Kind.VERIFICATION,
-        actor=actor,
-        text=note,
-    )
-    audit_record(actor=actor, action="case.verify", obj=case, fields=["verification"])
+    _verification_recorded(actor=actor, case=case, action=CaseActions.VERIFY, note=note)
     return case
 
 
 @transaction.atomic
 def case_verification_revoke(*, actor: User, case: Case, reason: str) -> Case:
     """Doubt about who this person is (a suspected plant): back to unverified."""
-    case = _locked(case)
-    require_coordinator(actor, case.team)
-    case.verification = Case.Verification.UNVERIFIED
+    case = case_locked(case)
+    move = VERIFICATION.check(user=actor, team=case.team, state=case.verification, name="revoke")
+    case.verification = move.target
     case.vouched_by_case = case.vouched_by_user = case.verified_by = None
     case.verified_at = None
     case.save(
@@ -158,27 +158,28 @@ def case_verification_revoke(*, actor: User, case: Case, reason: str) -> Case:
             "updated_at",
         ]
     )
-    event_add(
-        case=case,
-        kind=CaseEvent.Kind.VERIFICATION,
-        actor=actor,
-        text=reason,
+    _verification_recorded(
+        actor=actor, case=case, action=CaseActions.VERIFICATION_REVOKE, note=reason
     )
-    audit_record(actor=actor, action="case.verification_revoke", obj=case, fields=["verification"])
     return case
 
 
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, team: Team) -> Case:
     """Move a case to another team: the coordinator must coordinate both."""
-    case = _locked(case)
+    case = case_locked(case)
     require_coordinator(actor, case.team)
     require_coordinator(actor, team, _("You can only move a case to a team you coordinate."))
     previous = case.team
     case.team = team
     case.save(update_fields=["team", "updated_at"])
-    event_add(case=case, kind=CaseEvent.Kind.ASSIGNMENT, actor=actor)
-    audit_record(actor=actor, action="case.assign", obj=case, fields=["team"])
+    change_record(
+        actor=actor,
+        action=CaseActions.ASSIGN,
+        obj=case,
+        fields=["team"],
+        timeline=[timeline_event(case=case, kind=CaseEvent.Kind.ASSIGNMENT, actor=actor)],
+    )
     if previous.pk != team.pk:
         coordinators_notify(
             case=case,
@@ -191,11 +192,11 @@ def case_assign(*, actor: User, case: Case, team: Team) -> Case:
 @transaction.atomic
 def case_hold_set(*, actor: User, case: Case, on_hold: bool) -> Case:
     """Keep a closed case from being shredded when its retention period ends (or let it go)."""
-    case = _locked(case)
+    case = case_locked(case)
     require_coordinator(actor, case.team)
     case.on_hold = on_hold
     case.save(update_fields=["on_hold", "updated_at"])
-    audit_record(actor=actor, action="case.hold", obj=case, fields=["on_hold"])
+    audit_record(actor=actor, action=CaseActions.HOLD, obj=case, fields=["on_hold"])
     return case
 
 
@@ -203,11 +204,8 @@ def case_hold_set(*, actor: User, case: Case, on_hold: bool) -> Case:
 def case_note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
     require_member(actor, case.team)
     require_live(case)
-    event = event_add(
-        case=case,
-        kind=CaseEvent.Kind.NOTE,
-        actor=actor,
-        text=text,
+    event = timeline_event(case=case, kind=CaseEvent.Kind.NOTE, actor=actor, text=text)
+    change_record(
+        actor=actor, action=CaseActions.NOTE_ADD, obj=case, fields=["events.text"], timeline=[event]
     )
-    audit_record(actor=actor, action="case.note_add", obj=case, fields=["events.text"])
     return event

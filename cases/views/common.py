@@ -37,10 +37,10 @@ from cases.forms import (
     VouchForm,
 )
 from cases.models import Case, CaseEvent, CdmRequest, FamilyMember
-from cases.rules import TRANSITIONS, transition_needs_coordinator
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
-from cases.services.cdm import OPEN_STATES
 from cases.services.common import require_live
+from cases.workflows import CASE_STATUS, CDM_OPEN_STATES, CDM_REQUEST, VERIFICATION
+from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.accounts.scope import is_coordinator_of
@@ -49,6 +49,7 @@ from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.errors import ApplicationError, NotFound
 from supportdesk.vault.crypto import is_shredded
+from supportdesk.workflow import Workflow
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -88,15 +89,15 @@ def done(request: HttpRequest, case_id: UUID, message: str, anchor: str = "") ->
     return HttpResponseRedirect(case_url(case_id, anchor))
 
 
-def status_moves(case: Case, coordinator: bool) -> list[tuple[str, StrOrPromise]]:
-    """The moves the table allows from here, without those only a coordinator may make."""
+def status_moves(user: User, case: Case) -> list[tuple[str, StrOrPromise]]:
+    """The status moves the user may make from here (cases.workflows.CASE_STATUS)."""
     labels = dict(Case.Status.choices)
-    return [
-        (status, labels[status])
-        for status in Case.Status.values
-        if status in TRANSITIONS.get(case.status, frozenset())
-        and (coordinator or not transition_needs_coordinator(status))
-    ]
+    offered = {m.name for m in CASE_STATUS.available(user=user, team=case.team, state=case.status)}
+    return [(status, labels[status]) for status in Case.Status.values if status in offered]
+
+
+def move_names(workflow: Workflow, user: User, case: Case, state: str) -> set[str]:
+    return {m.name for m in workflow.available(user=user, team=case.team, state=state)}
 
 
 def _voucher_cases(user: User, case: Case) -> list[Case]:
@@ -108,37 +109,43 @@ def _voucher_cases(user: User, case: Case) -> list[Case]:
     )
 
 
-def _case_forms(user: User, case: Case, coordinator: bool) -> dict[str, Any]:
-    """The small forms of the case page, only those the user can use on this case now."""
+def _case_forms(
+    user: User, case: Case, coordinator: bool, moves: list[tuple[str, StrOrPromise]]
+) -> dict[str, Any]:
+    """The small forms of the case page: those the workflows let the user use on this case now."""
     if case.shredded_at is not None:
         return {}
     found: dict[str, Any] = {
-        "transition": TransitionForm(moves=status_moves(case, coordinator)),
+        "transition": TransitionForm(moves=moves),
         "note": TextForm(),
         "contact": ContactAddForm(auto_id="contact-%s"),
         "family": FamilyMemberForm(auto_id="family-%s"),
     }
-    if case.verification == Case.Verification.UNVERIFIED:
+    verification = move_names(VERIFICATION, user, case, case.verification)
+    if "vouch" in verification:
         found["vouch"] = VouchForm(cases=_voucher_cases(user, case))
+    if "verify" in verification:
+        found["verify"] = NoteForm(auto_id="verify-%s")
+    if "revoke" in verification:
+        found["revoke"] = ReasonForm(auto_id="revoke-%s")
     if coordinator:
-        if case.verification == Case.Verification.VOUCHED:
-            found["verify"] = NoteForm(auto_id="verify-%s")
-        if case.verification != Case.Verification.UNVERIFIED:
-            found["revoke"] = ReasonForm(auto_id="revoke-%s")
-        teams = selectors.teams_visible_to(user).exclude(pk=case.team_id)
+        teams = scope.teams_of(user).exclude(pk=case.team_id)
         if teams.exists():
             found["assign"] = AssignForm(teams=teams)
         found["hold"] = HoldForm(initial={"on_hold": "0" if case.on_hold else "1"})
-    open_request = next((r for r in case.cdm_requests.all() if r.state in OPEN_STATES), None)
+    open_request = next((r for r in case.cdm_requests.all() if r.state in CDM_OPEN_STATES), None)
+    cdm = move_names(CDM_REQUEST, user, case, open_request.state) if open_request else set()
     if open_request is None:
         kind = CdmRequest.Kind.PRE_CDM if case.still_serving else CdmRequest.Kind.CDM
         found["cdm_create"] = CdmCreateForm(initial={"kind": kind})
-    elif open_request.state == CdmRequest.State.READY and coordinator:
+    if "submit" in cdm:
         found["cdm_submit"] = CdmSubmitForm()
-    elif open_request.state == CdmRequest.State.SUBMITTED and coordinator:
+    if "issue" in cdm:
         found["cdm_issue"] = CdmIssueForm()
+    if "reject" in cdm:
         found["cdm_reject"] = ReasonForm(auto_id="reject-%s")
     found["cdm_open"] = open_request
+    found["cdm_moves"] = cdm
     return found
 
 
@@ -223,8 +230,8 @@ def case_page(
     user = request.user
     case = selectors.case_detail(user=user, case_id=case_id)
     coordinator = is_coordinator_of(user, case.team)
-    moves = status_moves(case, coordinator) if case.shredded_at is None else []
-    case_forms = _case_forms(user, case, coordinator)
+    moves = status_moves(user, case) if case.shredded_at is None else []
+    case_forms = _case_forms(user, case, coordinator, moves)
     if invalid and not invalid.name.startswith(RECORD_FORMS):
         _put_back(invalid, case_forms, moves)
     context = {

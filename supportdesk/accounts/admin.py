@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from supportdesk.accounts.models import Membership, Team, User
 from supportdesk.accounts.services import user_revoke_all
+from supportdesk.audit.actions import require_declared
 from supportdesk.audit.services import audit_record
 
 
@@ -22,23 +23,26 @@ def _admin_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def admin_action(obj: Any, verb: str) -> str:
+    """`user.update` for a user changed on the admin pages (declared in AccountActions)."""
+    return require_declared(f"{obj._meta.model_name}.{verb}")
+
+
 class AuditedAdminMixin:
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)  # type: ignore[misc]
-            action = "update" if change else "create"
+            verb = "update" if change else "create"
             audit_record(
                 actor=_admin_user(request),
-                action=f"{obj._meta.model_name}.{action}",
+                action=admin_action(obj, verb),
                 obj=obj,
                 fields=form.changed_data,
             )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            audit_record(
-                actor=_admin_user(request), action=f"{obj._meta.model_name}.delete", obj=obj
-            )
+            audit_record(actor=_admin_user(request), action=admin_action(obj, "delete"), obj=obj)
             super().delete_model(request, obj)  # type: ignore[misc]
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from supportdesk.accounts import throttle
+from supportdesk.accounts.audit_actions import AccountActions
 from supportdesk.accounts.models import (
     ApiToken,
     BackupCode,
@@ -65,7 +66,9 @@ def user_create(
     user = User.objects.create_user(
         username, password, role=role, email=email, display_name=display_name
     )
-    audit_record(actor=actor, action="account.create", obj=user, fields=["username", "role"])
+    audit_record(
+        actor=actor, action=AccountActions.ACCOUNT_CREATE, obj=user, fields=["username", "role"]
+    )
     return user
 
 
@@ -73,7 +76,9 @@ def user_create(
 def team_add_member(*, actor: User | None, team: Team, user: User) -> None:
     _membership, created = team.memberships.get_or_create(user=user)
     if created:
-        audit_record(actor=actor, action="team.add_member", obj=team, fields=["members"])
+        audit_record(
+            actor=actor, action=AccountActions.TEAM_ADD_MEMBER, obj=team, fields=["members"]
+        )
 
 
 # --- Password and two-factor login steps ------------------------------------------------------
@@ -89,7 +94,7 @@ def login_throttle_check(*, username: str, ip: str | None) -> None:
 def login_password_failed(*, username: str, ip: str | None) -> None:
     throttle.login_failed(username=username, ip=ip)
     known = User.objects.filter(username=username).only("id").first()
-    audit_record(actor=known, action="auth.login_failed", obj=known)
+    audit_record(actor=known, action=AccountActions.LOGIN_FAILED, obj=known)
 
 
 @transaction.atomic
@@ -103,7 +108,9 @@ def otp_verify(*, user: User, token: str, ip: str | None) -> Device | None:
     for device in model.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(token):
             throttle.login_succeeded(username=user.username)
-            audit_record(actor=user, action="auth.login", obj=user, fields=[type(device).__name__])
+            audit_record(
+                actor=user, action=AccountActions.LOGIN, obj=user, fields=[type(device).__name__]
+            )
             return device
     _otp_failed(user=user, ip=ip)
     return None
@@ -111,7 +118,7 @@ def otp_verify(*, user: User, token: str, ip: str | None) -> Device | None:
 
 def _otp_failed(*, user: User, ip: str | None) -> None:
     throttle.login_failed(username=user.username, ip=ip)
-    audit_record(actor=user, action="auth.otp_failed", obj=user)
+    audit_record(actor=user, action=AccountActions.OTP_FAILED, obj=user)
 
 
 def user_has_confirmed_totp(user: User) -> bool:
@@ -160,7 +167,7 @@ def totp_enrol_confirm(*, user: User, token: str, ip: str | None) -> Enrolment |
     if is_change:
         # A new authenticator may mean the old phone is lost: end every other session and token.
         _end_all_access(user=user)
-    audit_record(actor=user, action="auth.totp_enrolled", obj=user, fields=["totp_device"])
+    audit_record(actor=user, action=AccountActions.TOTP_ENROLLED, obj=user, fields=["totp_device"])
     return Enrolment(device=device, backup_codes=codes)
 
 
@@ -178,7 +185,10 @@ def _backup_codes_replace(*, user: User) -> list[str]:
 def backup_codes_regenerate(*, user: User) -> list[str]:
     codes = _backup_codes_replace(user=user)
     audit_record(
-        actor=user, action="auth.backup_codes_regenerated", obj=user, fields=["backup_codes"]
+        actor=user,
+        action=AccountActions.BACKUP_CODES_REGENERATED,
+        obj=user,
+        fields=["backup_codes"],
     )
     return codes
 
@@ -192,7 +202,7 @@ def password_change(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     _end_all_access(user=user)
-    audit_record(actor=user, action="auth.password_changed", obj=user, fields=["password"])
+    audit_record(actor=user, action=AccountActions.PASSWORD_CHANGED, obj=user, fields=["password"])
 
 
 # --- Ending access ----------------------------------------------------------------------------
@@ -220,7 +230,7 @@ def user_revoke_all(*, actor: User, user: User) -> None:
     BackupCodeDevice.objects.filter(user=user).delete()
     audit_record(
         actor=actor,
-        action="auth.revoke_all",
+        action=AccountActions.REVOKE_ALL,
         obj=user,
         fields=["password", "sessions", "api_tokens", "otp_devices"],
     )
@@ -250,7 +260,7 @@ def api_token_issue(*, user: User) -> IssuedToken:
         last_used_at=now,
         expires_at=now + settings.API_TOKEN_ABSOLUTE_LIFETIME,
     )
-    audit_record(actor=user, action="auth.token_issued", obj=record)
+    audit_record(actor=user, action=AccountActions.TOKEN_ISSUED, obj=record)
     return IssuedToken(token=raw, record=record)
 
 
@@ -278,4 +288,4 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_record(actor=token.user, action="auth.token_revoked", obj=token)
+    audit_record(actor=token.user, action=AccountActions.TOKEN_REVOKED, obj=token)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import User
 from supportdesk.accounts.services import user_revoke_all
 from supportdesk.audit import chain
+from supportdesk.audit.actions import AuditActions
 from supportdesk.audit.models import AuditAlert, AuditEvent
 from supportdesk.audit.services import audit_record
 from supportdesk.followups.services import notify_users
@@ -76,7 +77,9 @@ def alert_acknowledge(*, actor: User, alert: AuditAlert) -> AuditAlert:
         acknowledged_at=now, acknowledged_by_id=actor.pk
     )
     if updated:
-        audit_record(actor=actor, action="audit.alert_acknowledge", obj=alert, fields=["state"])
+        audit_record(
+            actor=actor, action=AuditActions.ALERT_ACKNOWLEDGE, obj=alert, fields=["state"]
+        )
     alert.refresh_from_db()
     return alert
 

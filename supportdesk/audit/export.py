@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from supportdesk.accounts.models import User
+from supportdesk.audit.actions import AuditActions
 from supportdesk.audit.models import AuditEvent
 from supportdesk.audit.selectors import actor_names
 from supportdesk.audit.services import audit_record
@@ -74,7 +75,7 @@ def _rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
 
 def events_export_csv(*, actor: User, events: QuerySet[AuditEvent]) -> StreamingHttpResponse:
     """`events` must come from `events_for_user` (already limited to administrators)."""
-    audit_record(actor=actor, action="export.csv", fields=COLUMNS)
+    audit_record(actor=actor, action=AuditActions.EXPORT_CSV, fields=COLUMNS)
     response = StreamingHttpResponse(_rows(events.order_by("-id")), content_type="text/csv")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'

@@ -18,6 +18,7 @@ from typing import Any, cast
 from django.db import connection, models
 from django.utils import timezone
 
+from supportdesk.audit.actions import require_declared
 from supportdesk.audit.models import AuditEvent, object_ref
 from supportdesk.request_context import current_ip, current_request_id
 
@@ -93,8 +94,27 @@ def _insert(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
+def change_record(
+    *,
+    actor: models.Model | None,
+    action: str,
+    obj: models.Model,
+    fields: Iterable[str] = (),
+    timeline: Iterable[models.Model] = (),
+) -> AuditEvent:
+    """One change, recorded for both of its readers: the timeline entries the team reads (unsaved
+    rows of the app's own timeline model, saved here) and the audit row administrators read (field
+    names, never values). Call inside the transaction of the change; `action` must be declared
+    (supportdesk.audit.actions)."""
+    require_declared(action)
+    for entry in timeline:
+        entry.save(force_insert=True)
+    return audit_record(actor=actor, action=action, obj=obj, fields=fields)
+
+
 def view_action(model: type[models.Model] | models.Model) -> str:
-    """`case.view` for cases.Case: the action every read of decrypted data records."""
+    """`case.view` for cases.Case: the action every read of decrypted data records (declared by
+    the model's app: tests/test_audit_actions.py checks it for every key holder)."""
     return f"{model._meta.model_name}.view"
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from supportdesk.audit.services import audit_record
 from supportdesk.followups import conf
+from supportdesk.followups.audit_actions import FollowUpActions
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.registry import NoHandler, register_handler, unregister_handler
 from supportdesk.followups.services import followup_schedule
@@ -85,4 +86,6 @@ def retention_shred_handler(followup: FollowUp) -> None:
         raise NoHandler(followup.kind)
     subject_id = followup.subject_pk
     if policy.shred(subject_id=subject_id, cutoff=retention_cutoff(now=timezone.now())):
-        audit_record(actor=None, action="retention.shred", obj=policy.model(pk=subject_id))
+        audit_record(
+            actor=None, action=FollowUpActions.RETENTION_SHRED, obj=policy.model(pk=subject_id)
+        )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from supportdesk.accounts.models import Team, User
 from supportdesk.errors import Conflict
 from supportdesk.followups import conf
+from supportdesk.followups.audit_actions import FollowUpActions
 from supportdesk.followups.models import FollowUp, Notification, new_dedupe_key
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def followup_retry(*, actor: User, followup: FollowUp) -> FollowUp:
         raise FollowUpNotRetryable from None
     if not updated:
         raise FollowUpNotRetryable(_("Only a failed follow-up can be tried again."))
-    audit_record(actor=actor, action="followup.retry", obj=followup, fields=["state"])
+    audit_record(actor=actor, action=FollowUpActions.RETRY, obj=followup, fields=["state"])
     followup.refresh_from_db()
     return followup
 
