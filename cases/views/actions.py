@@ -4,13 +4,10 @@ broken rule into its sentence on the case page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from cases import selectors
 from cases.forms import (
@@ -189,33 +186,57 @@ def cdm_request_create_view(request: AuthenticatedRequest, case_id: UUID) -> Htt
     return done(request, case_id, _("CDM-code request started."), "cdm")
 
 
-def _cdm_step(
-    service: Callable[..., CdmRequest],
-    message: str,
-    form_name: str = "",
-    form_class: type[Any] | None = None,
-) -> Callable[..., HttpResponse]:
-    """A step of a CDM-code request (mark ready, submit, issue, reject, withdraw)."""
-
-    @case_action(form_name)
-    def step(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
-        cdm_request = selectors.cdm_request_get_for_user(user=request.user, request_id=request_id)
-        if cdm_request.case_id != case_id:
-            raise Http404
-        data = valid(form_name, form_class(request.POST)) if form_class else {}
-        service(actor=request.user, request=cdm_request, **data)
-        return done(request, case_id, _(message), "cdm")
-
-    return step
+def _cdm_request(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> CdmRequest:
+    """A CDM-code request of this case (404 for one out of scope or on another case)."""
+    cdm_request = selectors.cdm_request_get_for_user(user=request.user, request_id=request_id)
+    if cdm_request.case_id != case_id:
+        raise Http404
+    return cdm_request
 
 
-READY = gettext_noop("Checked: the request is ready to send.")
-SUBMITTED = gettext_noop("Recorded as sent to the ministry.")
-ISSUED = gettext_noop("Code recorded. Pass it on safely.")
-REJECTED = gettext_noop("Recorded as rejected.")
-WITHDRAWN = gettext_noop("Request withdrawn.")
-cdm_ready_view = _cdm_step(cdm.cdm_request_mark_ready, READY)
-cdm_submit_view = _cdm_step(cdm.cdm_request_submit, SUBMITTED, "cdm_submit", CdmSubmitForm)
-cdm_issue_view = _cdm_step(cdm.cdm_request_issue, ISSUED, "cdm_issue", CdmIssueForm)
-cdm_reject_view = _cdm_step(cdm.cdm_request_reject, REJECTED, "cdm_reject", ReasonForm)
-cdm_withdraw_view = _cdm_step(cdm.cdm_request_withdraw, WITHDRAWN)
+@case_action()
+def cdm_ready_view(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+    cdm.cdm_request_mark_ready(
+        actor=request.user, request=_cdm_request(request, case_id, request_id)
+    )
+    return done(request, case_id, _("Checked: the request is ready to send."), "cdm")
+
+
+@case_action("cdm_submit")
+def cdm_submit_view(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+    data = valid("cdm_submit", CdmSubmitForm(request.POST))
+    cdm.cdm_request_submit(
+        actor=request.user,
+        request=_cdm_request(request, case_id, request_id),
+        submitted_on=data["submitted_on"],
+        channel=data["channel"],
+    )
+    return done(request, case_id, _("Recorded as sent to the ministry."), "cdm")
+
+
+@case_action("cdm_issue")
+def cdm_issue_view(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+    data = valid("cdm_issue", CdmIssueForm(request.POST))
+    cdm.cdm_request_issue(
+        actor=request.user, request=_cdm_request(request, case_id, request_id), code=data["code"]
+    )
+    return done(request, case_id, _("Code recorded. Pass it on safely."), "cdm")
+
+
+@case_action("cdm_reject")
+def cdm_reject_view(request: AuthenticatedRequest, case_id: UUID, request_id: UUID) -> HttpResponse:
+    data = valid("cdm_reject", ReasonForm(request.POST))
+    cdm.cdm_request_reject(
+        actor=request.user,
+        request=_cdm_request(request, case_id, request_id),
+        reason=data["reason"],
+    )
+    return done(request, case_id, _("Recorded as rejected."), "cdm")
+
+
+@case_action()
+def cdm_withdraw_view(
+    request: AuthenticatedRequest, case_id: UUID, request_id: UUID
+) -> HttpResponse:
+    cdm.cdm_request_withdraw(actor=request.user, request=_cdm_request(request, case_id, request_id))
+    return done(request, case_id, _("Request withdrawn."), "cdm")

@@ -6,8 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -22,7 +21,7 @@ from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.serializers import validated
 from supportdesk.request_context import current_ip
 
-WRONG_LOGIN = gettext_noop("Username, password or code is not right.")
+WRONG_LOGIN = gettext_lazy("Username, password or code is not right.")
 
 
 @public
@@ -48,11 +47,11 @@ class TokenObtainApi(APIView):
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             services.login_password_failed(username=data["username"], ip=ip)
-            return Response({"detail": _(WRONG_LOGIN)}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": WRONG_LOGIN}, status=status.HTTP_400_BAD_REQUEST)
         if not services.user_has_confirmed_totp(user):
             raise services.TwoFactorNotSetUp()
         if services.otp_verify(user=user, token=data["otp"], ip=ip) is None:
-            return Response({"detail": _(WRONG_LOGIN)}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": WRONG_LOGIN}, status=status.HTTP_400_BAD_REQUEST)
         issued = services.api_token_issue(user=user)
         out = {
             "token": issued.token,

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -35,7 +35,7 @@ from supportdesk.accounts.selectors import (
 from supportdesk.request_context import current_ip
 
 # The same for unknown users: which usernames exist stays secret.
-WRONG_LOGIN = gettext_noop("Username or password is not right.")
+WRONG_LOGIN = gettext_lazy("Username or password is not right.")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -74,7 +74,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, username=username, password=password)
             if user is None:
                 services.login_password_failed(username=username, ip=current_ip())
-                form.add_error(None, _(WRONG_LOGIN))
+                form.add_error(None, WRONG_LOGIN)
                 status = 400
             else:
                 auth_login(request, user)  # a new session id
