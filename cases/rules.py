@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,11 +75,35 @@ def flag_risk(kind: str, severity: int) -> int:
     return risk
 
 
-def risk_for(*, status: str, open_flags: Iterable[tuple[str, int]]) -> int:
-    """The case's risk: the highest of what its own status and its family's open flags say."""
-    levels: list[int] = [_STATUS_RISK.get(status, Risk.LOW)]
+def risk_for(
+    *, status: str, open_flags: Iterable[tuple[str, int]], others: Iterable[int] = ()
+) -> int:
+    """The case's risk: the highest of what its own status, its family's open flags and the other
+    apps' risk sources (`others`) say."""
+    levels: list[int] = [_STATUS_RISK.get(status, Risk.LOW), *others]
     levels += [flag_risk(kind, severity) for kind, severity in open_flags]
     return max(levels)
+
+
+# What other apps know about a case's danger (a compromised safe house on its route, say), without
+# cases importing them: each app registers a source in its AppConfig.ready(). A source gets the
+# case and returns the risk levels it sees (none when it sees nothing).
+RiskSource = Callable[[Case], Iterable[int]]
+_risk_sources: dict[str, RiskSource] = {}
+
+
+def register_risk_source(name: str, source: RiskSource) -> None:
+    if _risk_sources.get(name, source) is not source:
+        raise ImproperlyConfigured(f"A different risk source is already registered as {name!r}.")
+    _risk_sources[name] = source
+
+
+def unregister_risk_source(name: str) -> None:
+    _risk_sources.pop(name, None)
+
+
+def risk_from_sources(case: Case) -> list[int]:
+    return [level for source in _risk_sources.values() for level in source(case)]
 
 
 def today_or_later(day: datetime.date) -> None:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cases.audit_actions import CaseActions
 from cases.models import Case, CaseEvent, SecurityFlag
-from cases.rules import ALARMING, risk_for
+from cases.rules import ALARMING, risk_for, risk_from_sources
 from cases.services.common import (
     coordinators_notify,
     require_coordinator,
@@ -39,12 +39,14 @@ def case_locked(case: Case) -> Case:
 
 
 def case_risk_refresh(*, case: Case) -> int:
-    """Recompute and store the case's risk from its status and its family's open flags. Call with
-    the case locked (`case_locked`): a flag added at the same time would otherwise be missed."""
+    """Recompute and store the case's risk from its status, its family's open flags and the risk
+    sources other apps registered (cases.rules). Call with the case locked (`case_locked`): a flag
+    added at the same time would otherwise be missed. Another app whose news changes a case's
+    danger (a safe house compromised) locks the case and calls this."""
     open_flags = SecurityFlag.objects.filter(
         family_member__case=case, resolved_at__isnull=True
     ).values_list("kind", "severity")
-    risk = risk_for(status=case.status, open_flags=list(open_flags))
+    risk = risk_for(status=case.status, open_flags=list(open_flags), others=risk_from_sources(case))
     if risk != case.risk:
         Case.objects.filter(pk=case.pk).update(risk=risk)
         case.risk = risk
