@@ -16,7 +16,7 @@ it) stay in the service, next to their sentence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -37,7 +37,7 @@ class Move:
     offered: bool = True
 
 
-def moves(table: dict[str, Iterable[str]], *, who: Callable[[str], Predicate]) -> list[Move]:
+def moves(table: Mapping[str, Iterable[str]], *, who: Callable[[str], Predicate]) -> list[Move]:
     """A plain status workflow from a table {from: [to, ...]}: each move named for its target."""
     sources: dict[str, set[str]] = {}
     for source, targets in table.items():

@@ -68,7 +68,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         try:
             services.login_throttle_check(username=username, ip=current_ip())
         except services.AccountLocked as locked:
-            form.add_error(None, _(locked.message))
+            form.add_error(None, str(locked.message))
             status = 429
         else:
             user = authenticate(request, username=username, password=password)
@@ -109,7 +109,7 @@ def otp_view(request: AuthenticatedRequest) -> HttpResponse:
                 user=user, token=form.cleaned_data["code"], ip=current_ip()
             )
         except services.AccountLocked as locked:
-            form.add_error(None, _(locked.message))
+            form.add_error(None, str(locked.message))
             status = 429
         else:
             if device is not None:
@@ -145,7 +145,7 @@ def enrol_view(request: AuthenticatedRequest) -> HttpResponse:
                 user=user, token=form.cleaned_data["code"], ip=current_ip()
             )
         except services.AccountLocked as locked:
-            form.add_error(None, _(locked.message))
+            form.add_error(None, str(locked.message))
             status = 429
         else:
             if enrolment is not None:

@@ -53,7 +53,7 @@ def followup_retry_view(request: AuthenticatedRequest, followup_id: int) -> Http
     try:
         services.followup_retry(actor=request.user, followup=followup)
     except services.FollowUpNotRetryable as refused:
-        messages.error(request, _(refused.message))
+        messages.error(request, str(refused.message))
     else:
         messages.success(request, _("The follow-up will be tried again at the next sweep."))
     return redirect("followups:problems")

@@ -58,10 +58,15 @@ def test_get_in_scope_answers_not_found_outside_the_users_teams(
 
 def test_get_in_scope_for_coordinators_only(volunteer: User, coordinator: User, team: Team) -> None:
     membership = Membership.objects.get(user=volunteer, team=team)
-    fetch = {"pk": membership.pk, "team_path": "team", "coordinator": True}
-    assert scope.get_in_scope(Membership, user=coordinator, **fetch) == membership
+
+    def fetch(user: User) -> Membership:
+        return scope.get_in_scope(
+            Membership, user=user, pk=membership.pk, team_path="team", coordinator=True
+        )
+
+    assert fetch(coordinator) == membership
     with pytest.raises(NotFound):
-        scope.get_in_scope(Membership, user=volunteer, **fetch)
+        fetch(volunteer)
 
 
 def test_not_found_is_also_djangos_404() -> None:
