@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
+from supportdesk.audit.actions import AuditActions
+from supportdesk.audit.services import audit_record
 from supportdesk.followups.retention import RetentionPolicy
 from supportdesk.vault.services import key_holder_shred
 
@@ -33,7 +35,8 @@ def closed_case_shred(*, subject_id: object, cutoff: datetime.datetime) -> bool:
         or case.closed_at >= cutoff
     ):
         return False
-    key_holder_shred(actor=None, holder=case)
+    shredded = key_holder_shred(holder=case)
+    audit_record(actor=None, action=AuditActions.KEY_HOLDER_SHRED, obj=case, fields=shredded.fields)
     case.shredded_at = timezone.now()
     case.save(update_fields=["shredded_at"])
     return True

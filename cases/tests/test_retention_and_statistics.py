@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, CdmRequest, FamilyMember
+from cases.retention import closed_case_shred
 from cases.selectors import statistics
 from cases.tests.factories import CaseFactory, FamilyMemberFactory
 from supportdesk.audit.models import AuditEvent
@@ -37,6 +38,18 @@ def test_retention_shreds_old_closed_cases_and_leaves_held_and_recent_ones(team,
         assert not is_shredded(Case.objects.get(pk=kept.pk).alias)
     assert AuditEvent.objects.filter(action="retention.shred", object_id=old.pk.hex).exists()
     assert retention_schedule_due() == 0  # shredded cases are not due again
+
+
+def test_the_retention_shred_is_audited_with_field_names_only(team) -> None:
+    case = closed_days_ago(team, 120, alias="Min Aung")
+    FamilyMemberFactory.create(case=case, name="Daw Mya")
+    cutoff = timezone.now() - datetime.timedelta(days=90)
+    assert closed_case_shred(subject_id=case.pk, cutoff=cutoff)
+    event = AuditEvent.objects.get(action="vault.key_holder_shred")
+    assert event.object_id == case.pk.hex
+    assert "cases.familymember.name" in event.fields
+    assert "cases.case.alias" in event.fields
+    assert "Min Aung" not in repr(event.__dict__) and "Daw Mya" not in repr(event.__dict__)
 
 
 def test_a_case_put_on_hold_after_scheduling_is_not_shredded(team, coordinator) -> None:
@@ -73,7 +86,7 @@ def test_nothing_can_be_added_to_a_shredded_case(team, volunteer, coordinator) -
 
     case = closed_days_ago(team, 1)
     member = FamilyMemberFactory.create(case=case)
-    key_holder_shred(actor=None, holder=case)
+    key_holder_shred(holder=case)
     Case.objects.filter(pk=case.pk).update(shredded_at=timezone.now())
     volunteer_api, coordinator_api = token_client(volunteer), token_client(coordinator)
     attempts = [

@@ -1,6 +1,7 @@
 """Envelope encryption: data keys per key holder, values sealed with AES-256-GCM.
 
-A sealed value is `version (1) | data-key id (8, big-endian) | nonce (12) | ciphertext + tag`.
+A sealed value is `version (1) | data-key id (8, big-endian) | nonce (12) | ciphertext + tag`
+(the sizes below name each part; the first two are its header, which names its data key).
 Its associated data is `app.model|field|row uuid|data-key id`, so a value copied to another row,
 another field or another model fails to open, as does a flipped byte. Nothing here ever returns
 ciphertext or an empty value in place of a value that failed to open: it raises.
@@ -11,12 +12,12 @@ from __future__ import annotations
 import os
 import struct
 import threading
-import time
 import uuid
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
 from os import urandom
+from time import monotonic
 from typing import Any, NamedTuple, cast
 
 from cryptography.exceptions import InvalidTag
@@ -29,9 +30,14 @@ from supportdesk.vault.keyring import KEY_BYTES, key_ring
 from supportdesk.vault.models import DataKey
 
 FORMAT_VERSION = 1
-_HEADER = struct.Struct(">BQ")
-NONCE_BYTES = 12
-OVERHEAD = _HEADER.size + NONCE_BYTES + 16
+VERSION_SIZE = 1
+KEY_ID_SIZE = 8
+NONCE_SIZE = 12
+TAG_SIZE = 16
+HEADER_SIZE = VERSION_SIZE + KEY_ID_SIZE  # `version | data-key id`
+NONCE_END = HEADER_SIZE + NONCE_SIZE  # where the ciphertext starts
+OVERHEAD = NONCE_END + TAG_SIZE
+_HEADER = struct.Struct(">BQ")  # the header: version, then the data-key id big-endian
 
 
 class VaultError(Exception):
@@ -112,8 +118,19 @@ class DataKeyEntry(NamedTuple):
     ad_suffix: bytes  # the key id as the associated data ends with it
 
 
+def _header(key_id: int) -> bytes:
+    return _HEADER.pack(FORMAT_VERSION, key_id)
+
+
+def _key_id(header: bytes) -> int | None:
+    """The data-key id a header of the current format names; None for any other header."""
+    if len(header) != HEADER_SIZE or header[0] != FORMAT_VERSION:
+        return None
+    return _HEADER.unpack(header)[1]
+
+
 def _entry(key_id: int, aead: AESGCM | None) -> DataKeyEntry:
-    return DataKeyEntry(key_id, aead, _HEADER.pack(FORMAT_VERSION, key_id), b"%d" % key_id)
+    return DataKeyEntry(key_id, aead, _header(key_id), b"%d" % key_id)
 
 
 def _holder_key(holder_type: str, holder_id: object) -> tuple[str, object]:
@@ -146,7 +163,7 @@ class _KeyCache:
         would drop again within the same batch are not added at all. A holder is (type, UUID) or
         (type, the UUID's int): both are cached under the int."""
         size = self._size()
-        expires = time.monotonic() + self._ttl()
+        expires = monotonic() + self._ttl()
         items = list(entries)
         key: Any  # header bytes or a holder key: the loops below treat both tables alike
         with self._lock:
@@ -170,13 +187,13 @@ class _KeyCache:
     def by_header(self, header: bytes) -> DataKeyEntry | None:
         """The cached entry for values starting with `header`, or None."""
         cached = self.by_header_table.get(header)
-        if cached is None or cached[0] < time.monotonic():
+        if cached is None or cached[0] < monotonic():
             return None
         return cached[1]
 
     def key(self, key_id: int) -> Any:
         """The cached AESGCM (None once shredded), or MISSING."""
-        entry = self.by_header(_HEADER.pack(FORMAT_VERSION, key_id))
+        entry = self.by_header(_header(key_id))
         return MISSING if entry is None else entry.aead
 
     def holder(self, holder_type: str, holder_id: uuid.UUID) -> DataKeyEntry | None:
@@ -184,14 +201,14 @@ class _KeyCache:
         cached = self.by_holder_table.get(
             (holder_type, holder_id.int if type(holder_id) is uuid.UUID else holder_id)
         )
-        if cached is None or cached[0] < time.monotonic():
+        if cached is None or cached[0] < monotonic():
             return None
         return cached[1]
 
     def forget(self, key_id: int | None, holder: tuple[str, uuid.UUID]) -> None:
         with self._lock:
             if key_id is not None:
-                self.by_header_table.pop(_HEADER.pack(FORMAT_VERSION, key_id), None)
+                self.by_header_table.pop(_header(key_id), None)
             self.by_holder_table.pop(_holder_key(*holder), None)
 
     def clear(self) -> None:
@@ -201,6 +218,7 @@ class _KeyCache:
 
 
 key_cache = _KeyCache()
+_KEYS_BY_HEADER = key_cache.by_header_table  # read directly by unseal_with, once per value
 
 
 class PageKeys(dict):
@@ -232,7 +250,7 @@ def _kek_aead(kek: bytes) -> AESGCM:
 
 
 def wrap(*, key: bytes, holder_type: str, holder_id: uuid.UUID, kek_id: str) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
+    nonce = os.urandom(NONCE_SIZE)
     ad = _wrap_ad(holder_type=holder_type, holder_id=holder_id, kek_id=kek_id)
     return nonce + _kek_aead(key_ring().kek(kek_id)).encrypt(nonce, key, ad)
 
@@ -247,7 +265,7 @@ def unwrap(data_key: DataKey | _KeyRow, aead: AESGCM | None = None) -> bytes:
     if aead is None:
         aead = _kek_aead(key_ring().kek(data_key.kek_id))
     try:
-        return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], ad)
+        return aead.decrypt(wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], ad)
     except InvalidTag:
         raise DecryptionError(f"Data key {data_key.id} failed to unwrap (tampered).") from None
 
@@ -278,9 +296,9 @@ def entry_for_header(header: bytes) -> DataKeyEntry:
     entry = key_cache.by_header(header)
     if entry is not None:
         return entry
-    if len(header) != _HEADER.size or header[0] != FORMAT_VERSION:
+    key_id = _key_id(header)
+    if key_id is None:
         raise DecryptionError("An encrypted value is truncated or of an unknown format.")
-    key_id = _HEADER.unpack(header)[1]
     data_key = DataKey.objects.filter(id=key_id).first()
     if data_key is None:
         raise DecryptionError(f"Data key {key_id} does not exist.")
@@ -289,7 +307,7 @@ def entry_for_header(header: bytes) -> DataKeyEntry:
 
 def data_key_for_id(key_id: int) -> AESGCM | None:
     """The data key with this id, or None once shredded. Raises when there is no such key."""
-    return entry_for_header(_HEADER.pack(FORMAT_VERSION, key_id)).aead
+    return entry_for_header(_header(key_id)).aead
 
 
 def _key_rows(key_ids: list[int]) -> Iterable[tuple]:
@@ -329,8 +347,8 @@ def data_keys_preload(headers: Iterable[bytes]) -> PageKeys:
         entry = by_header(header)
         if entry is not None:
             page[header] = entry
-        elif len(header) == _HEADER.size and header[0] == FORMAT_VERSION:
-            missing[_HEADER.unpack(header)[1]] = header
+        elif (key_id := _key_id(header)) is not None:
+            missing[key_id] = header
     if not missing:
         return page
     keks: dict[str, AESGCM] = {}
@@ -347,8 +365,8 @@ def data_keys_preload(headers: Iterable[bytes]) -> PageKeys:
             blob = bytes(wrapped)
             try:
                 key = kek.decrypt(
-                    blob[:NONCE_BYTES],
-                    blob[NONCE_BYTES:],
+                    blob[:NONCE_SIZE],
+                    blob[NONCE_SIZE:],
                     _wrap_ad_hex(holder_type, holder_hex, kek_id),
                 )
             except InvalidTag:
@@ -411,7 +429,7 @@ def ad_prefix(*, label: str, field: str, row_id: uuid.UUID) -> bytes:
 
 def seal_entry(plain: bytes, prefix: bytes, entry: DataKeyEntry) -> Sealed:
     """Seal under `entry` (from holder_entry, so never a shredded key)."""
-    nonce = urandom(NONCE_BYTES)
+    nonce = urandom(NONCE_SIZE)
     return Sealed(
         entry.header + nonce + entry.aead.encrypt(nonce, plain, prefix + entry.ad_suffix)  # type: ignore[union-attr]
     )
@@ -430,17 +448,24 @@ def decrypt_failed(prefix: bytes) -> DecryptionError:
 
 
 def unseal_with(blob: bytes, prefix: bytes, page: dict | None = None) -> bytes | Shredded:
+    """The one way a stored value is opened: every field read runs it, once per value.
+
+    `page` maps headers to the keys a queryset page preloaded. Written for speed: the process
+    cache is read directly (what `key_cache.by_header` does), no object is made but the slices."""
     if len(blob) < OVERHEAD:
         raise DecryptionError("An encrypted value is truncated or of an unknown format.")
-    header = blob[:9]
+    header = blob[:HEADER_SIZE]
     entry = None if page is None else page.get(header)
     if entry is None:
-        entry = entry_for_header(header)  # checks the format version
+        # The process cache holds only headers of the current format; anything else is looked
+        # up (and refused) by entry_for_header.
+        cached = _KEYS_BY_HEADER.get(header)
+        entry = entry_for_header(header) if cached is None or cached[0] < monotonic() else cached[1]
     aead = entry.aead
     if aead is None:
         return SHREDDED
     try:
-        return aead.decrypt(blob[9:21], blob[21:], prefix + entry.ad_suffix)
+        return aead.decrypt(blob[HEADER_SIZE:NONCE_END], blob[NONCE_END:], prefix + entry.ad_suffix)
     except InvalidTag:
         raise decrypt_failed(prefix) from None
 
@@ -455,20 +480,22 @@ def unseal(sealed: Sealed, *, label: str, field: str, row_id: uuid.UUID) -> byte
     return unseal_with(sealed.blob, ad_prefix(label=label, field=field, row_id=row_id))
 
 
-def data_key_shred(*, holder_type: str, holder_id: uuid.UUID) -> DataKey:
-    """Destroy the holder's data key (or record a tombstone, so none is made later)."""
+def data_key_shred(*, holder_type: str, holder_id: uuid.UUID) -> bool:
+    """Destroy the holder's data key (or record a tombstone, so none is made later). True when a
+    live key was destroyed; False when it was shredded before or there was none."""
     data_key = (
         DataKey.objects.select_for_update()
         .filter(holder_type=holder_type, holder_id=holder_id)
         .first()
     )
     now = timezone.now()
+    destroyed = data_key is not None and data_key.shredded_at is None
     if data_key is None:
         data_key = DataKey.objects.create(
             holder_type=holder_type, holder_id=holder_id, kek_id="", wrapped=None, shredded_at=now
         )
-    elif data_key.shredded_at is None:
+    elif destroyed:
         data_key.wrapped, data_key.kek_id, data_key.shredded_at = None, "", now
         data_key.save(update_fields=["wrapped", "kek_id", "shredded_at"])
     key_cache.forget(data_key.id, (holder_type, holder_id))
-    return data_key
+    return destroyed

@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from supportdesk.vault import crypto
-from supportdesk.vault.crypto import OVERHEAD, Sealed
+from supportdesk.vault.crypto import HEADER_SIZE, OVERHEAD, Sealed
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedFieldQueryError,
@@ -88,7 +88,7 @@ class VaultQuerySet(models.QuerySet):
                 if kind in stored_types:
                     blob = value.blob if kind is Sealed else value
                     if len(blob) >= OVERHEAD:  # a damaged value raises when read, not here
-                        headers.add(bytes(blob[:9]))  # `version | data-key id`
+                        headers.add(bytes(blob[:HEADER_SIZE]))  # `version | data-key id`
                     break
         if headers:
             page = crypto.data_keys_preload(headers)

@@ -1,4 +1,7 @@
-"""Writes of the vault: shredding a key holder, and re-wrapping data keys under the active KEK."""
+"""Writes of the vault: shredding a key holder, and re-wrapping data keys under the active KEK.
+
+The vault is the lowest layer and imports nothing above it: it records no audit events itself.
+A shred returns what it made unreadable, and the caller records that in its own transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from supportdesk.audit.services import audit_record
 from supportdesk.vault import crypto
 from supportdesk.vault.fields import blind_index_fields, encrypted_fields, vault_options
 from supportdesk.vault.keyring import key_ring
@@ -51,15 +53,31 @@ def _blind_indexes_clear(holder_type: str, holder_id: uuid.UUID) -> list[str]:
     return fields
 
 
+@dataclass(frozen=True)
+class ShredResult:
+    """What a shred made unreadable: names only, never values."""
+
+    holder_type: str  # "app_label.model_name"
+    holder_id: uuid.UUID
+    fields: tuple[str, ...]  # "app_label.model_name.field" of every encrypted field, sorted
+    key_destroyed: bool  # False when it was shredded before, or never had a key
+
+
 @transaction.atomic
-def key_holder_shred(*, actor: models.Model | None, holder: models.Model) -> None:
+def key_holder_shred(*, holder: models.Model) -> ShredResult:
     """Destroy the holder's data key: every value sealed under it reads as shredded, for good.
 
-    The record rows stay (callers delete them if they wish); the key cannot be recreated."""
+    The record rows stay (callers delete them if they wish); the key cannot be recreated. The
+    caller records the audit event (`vault.key_holder_shred`, with `fields`) in this transaction."""
     holder_type = holder._meta.label_lower
-    crypto.data_key_shred(holder_type=holder_type, holder_id=holder.pk)
+    key_destroyed = crypto.data_key_shred(holder_type=holder_type, holder_id=holder.pk)
     fields = _blind_indexes_clear(holder_type, holder.pk)
-    audit_record(actor=actor, action="vault.key_holder_shred", obj=holder, fields=fields)
+    return ShredResult(
+        holder_type=holder_type,
+        holder_id=holder.pk,
+        fields=tuple(sorted(fields)),
+        key_destroyed=key_destroyed,
+    )
 
 
 # --- KEK rotation -------------------------------------------------------------------------------

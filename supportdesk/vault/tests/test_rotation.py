@@ -80,7 +80,7 @@ def test_rotation_is_idempotent(old_keys: list[Dossier]) -> None:
 def test_shredded_keys_are_left_alone(old_keys: list[Dossier]) -> None:
     from supportdesk.vault.services import key_holder_shred
 
-    key_holder_shred(actor=None, holder=old_keys[0])
+    key_holder_shred(holder=old_keys[0])
     out = io.StringIO()
     call_command("rotate_keys", stdout=out)
     assert "shredded: 1" in out.getvalue()
