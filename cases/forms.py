@@ -255,6 +255,11 @@ class CaseFilterForm(PageForm):
     need = forms.ChoiceField(
         label=_("Need"), choices=_blank(_("Any")) + list(Need.choices), required=False
     )
+    cdm = forms.ChoiceField(
+        label=_("CDM-code request"),
+        choices=_blank(_("Any")) + list(CdmRequest.State.choices),
+        required=False,
+    )
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

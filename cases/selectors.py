@@ -43,6 +43,7 @@ class CaseFilters:
     team: UUID | None = None
     verification: str | None = None
     need: str | None = None
+    cdm: str | None = None  # the state of one of its CDM-code requests
 
 
 def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
@@ -54,8 +55,11 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Cas
         "team_id": filters.team,
         "verification": filters.verification,
         "need_rows__need": filters.need,
+        "cdm_requests__state": filters.cdm,
     }
     cases = cases.filter(**{key: value for key, value in conditions.items() if value})
+    if filters.cdm:
+        cases = cases.distinct()  # a case may have had several requests in that state
     return (
         cases.select_related("team")
         .prefetch_related(Prefetch("need_rows", queryset=CaseNeed.objects.order_by("need")))

@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django_otp import login as otp_login
 from supportdesk.accounts import services
 from supportdesk.accounts.access import AuthenticatedRequest, password_stage, public
 from supportdesk.accounts.forms import CodeForm, EnrolCodeForm, LoginForm, PasswordChangeForm
+from supportdesk.accounts.home import home_panels
 from supportdesk.accounts.middleware import SESSION_AUTH_AT
 from supportdesk.accounts.models import User
 from supportdesk.accounts.otp import manual_key, totp_uri
@@ -194,7 +196,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def home_view(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "home.html", {"teams": teams_for_user(user=request.user)})
+    """What waits for this person: each app's panels (supportdesk.accounts.home)."""
+    panels = [
+        (panel, render_to_string(panel.template, panel.context, request) if panel.template else "")
+        for panel in home_panels(request.user)
+    ]
+    context = {"teams": teams_for_user(user=request.user), "panels": panels}
+    return render(request, "home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
