@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import api_urls as cases_api
 from supportdesk import health
@@ -34,11 +34,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((API_ROUTES, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (/api/docs/?script): the
+    # Content-Security-Policy allows scripts and styles from this site only, never inline.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
+        name="api-docs",
+    ),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("audit/", include("supportdesk.audit.urls")),  # administrators: audit log and alerts
+    path("operations/", include("supportdesk.operations.urls")),  # administrators: backups
     path("", include("supportdesk.followups.urls")),  # notification inbox, problem list
 ]
 

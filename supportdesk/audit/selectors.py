@@ -5,6 +5,7 @@ Administrators see events (ids, actions, field names), never case contents.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,22 @@ def normalise_object_id(value: str) -> str:
         return uuid.UUID(value).hex
     except ValueError:
         return value
+
+
+# A case's reference, as everyone sees it ("8BC9B35A"): the first characters of its id.
+REFERENCE = re.compile(r"[0-9a-fA-F]{8}")
+
+
+def _for_object(events: QuerySet[AuditEvent], object_id: str) -> QuerySet[AuditEvent]:
+    """By full id, or by a record's reference: the ids it begins. The range lets the object index
+    serve the prefix under any collation; ids are lower-case hex, all below "g"."""
+    value = object_id.strip()
+    if REFERENCE.fullmatch(value):
+        prefix = value.lower()
+        return events.filter(object_id__gte=prefix, object_id__lt=prefix + "g").filter(
+            object_id__startswith=prefix
+        )
+    return events.filter(object_id=normalise_object_id(value))
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,7 @@ def events_for_user(*, user: User, filters: EventFilters) -> QuerySet[AuditEvent
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:
-        events = events.filter(object_id=normalise_object_id(filters.object_id))
+        events = _for_object(events, filters.object_id)
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.since:

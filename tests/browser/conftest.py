@@ -47,3 +47,12 @@ def phone(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(params=["en", "my"])
+def small_phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page 360 px wide, the narrowest phone volunteers use, in English and in Burmese."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=request.param)
+    page = context.new_page()
+    yield page
+    context.close()
