@@ -20,15 +20,11 @@ from cases.models import (
     FamilyMember,
     SecurityFlag,
 )
-from supportdesk.accounts.models import Team, User
-from supportdesk.accounts.scope import get_in_scope, in_scope, teams_of
+from supportdesk.accounts.models import User
+from supportdesk.accounts.scope import get_in_scope, in_scope
 
 # Counts below this are published as "<5": small numbers can point at a person.
 SMALL_COUNT = 5
-
-
-def teams_visible_to(user: User) -> QuerySet[Team]:
-    return teams_of(user)
 
 
 def cases_for_user(*, user: User) -> QuerySet[Case]:

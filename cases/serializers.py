@@ -1,10 +1,17 @@
-"""Input and output shapes of the cases API, shared by the API views and the pages' forms."""
+"""Input and output shapes of the cases API, shared by the API views and the pages' forms.
+
+Each shape is defined once: a view nests the input only it takes (`InputSerializer`); what several
+views take or answer with lives here. Messages written here are marked for translation (`gettext`
+at the raise): a field error reaches the user in their language.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import (
@@ -17,7 +24,9 @@ from cases.models import (
     SecurityFlag,
     ServiceBranch,
 )
+from cases.workflows import CASE_STATUS, VERIFICATION
 from supportdesk.accounts.api import TeamOutput
+from supportdesk.accounts.scope import one_question
 from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.normalise import normalise_phone
 
@@ -78,7 +87,7 @@ class CaseFieldsInput(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("still_serving") and attrs.get("date_left"):
             raise serializers.ValidationError(
-                {"date_left": ["Someone still serving has no date of leaving."]}
+                {"date_left": [_("Someone still serving has no date of leaving.")]}
             )
         return attrs
 
@@ -98,22 +107,67 @@ def shown(value: Any) -> Any:
     return str(value) if is_shredded(value) else value
 
 
-class CaseListOutput(serializers.Serializer):
+class CaseStateOutput(serializers.Serializer):
+    """Where a case stands, with nothing decrypted: what a case action answers with (no read to
+    record), and the start of every other case shape. Reads only the case row and its team."""
+
     id = serializers.UUIDField()
-    alias = serializers.SerializerMethodField()
     team = TeamOutput()
     status = serializers.CharField()
     verification = serializers.CharField()
     risk = serializers.SerializerMethodField()
+    on_hold = serializers.BooleanField()
+    shredded = serializers.SerializerMethodField()
+    closed_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_risk(self, case: Case) -> str:
+        return Risk(case.risk).name.lower()
+
+    def get_shredded(self, case: Case) -> bool:
+        return case.shredded_at is not None
+
+    actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "status": {"type": "array", "items": {"type": "string"}},
+                "verification": {"type": "array", "items": {"type": "string"}},
+            },
+            "description": "The moves this user may make now (statuses to move to, verification "
+            "steps): what a client should offer, from the same tables the server enforces.",
+        }
+    )
+    def get_actions(self, case: Case) -> dict[str, list[str]]:
+        user = self.context.get("user")
+        if user is None or case.shredded_at is not None:
+            return {"status": [], "verification": []}
+        with one_question():  # both tables asked with one read of the membership
+            return {
+                "status": [
+                    m.name
+                    for m in CASE_STATUS.available(user=user, team=case.team_id, state=case.status)
+                ],
+                "verification": [
+                    m.name
+                    for m in VERIFICATION.available(
+                        user=user, team=case.team_id, state=case.verification
+                    )
+                ],
+            }
+
+
+class CaseListOutput(CaseStateOutput):
+    actions = None  # type: ignore[assignment]  # a list offers no moves: open the case
+    alias = serializers.SerializerMethodField()
     needs = serializers.SerializerMethodField()
     text_needs_review = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
     def get_alias(self, case: Case) -> str:
         return str(shown(case.alias))
-
-    def get_risk(self, case: Case) -> str:
-        return Risk(case.risk).name.lower()
 
     def get_needs(self, case: Case) -> list[str]:
         return [row.need for row in case.need_rows.all()]
@@ -203,6 +257,7 @@ CDM_FIELDS = ("code", "rejection_reason")
 
 
 class CaseDetailOutput(CaseListOutput):
+    actions = serializers.SerializerMethodField()  # what this reader may do next
     real_name = serializers.SerializerMethodField()
     service_branch = serializers.CharField()
     rank = serializers.SerializerMethodField()
@@ -216,10 +271,7 @@ class CaseDetailOutput(CaseListOutput):
     medical_notes = serializers.SerializerMethodField()
     notes = serializers.SerializerMethodField()
     contacts = ContactOutput(many=True)
-    on_hold = serializers.BooleanField()
-    shredded = serializers.SerializerMethodField()
     possible_duplicates = serializers.SerializerMethodField()
-    updated_at = serializers.DateTimeField()
 
     def _text(self, case: Case, name: str) -> Any:
         return shown(getattr(case, name))
@@ -251,9 +303,6 @@ class CaseDetailOutput(CaseListOutput):
 
     def get_notes(self, case: Case) -> str:
         return str(self._text(case, "notes"))
-
-    def get_shredded(self, case: Case) -> bool:
-        return case.shredded_at is not None
 
     def get_possible_duplicates(self, case: Case) -> int:
         return int(self.context.get("possible_duplicates", 0))
@@ -297,6 +346,18 @@ class SecurityFlagInput(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["review_on"] < attrs["observed_on"]:
             raise serializers.ValidationError(
-                {"review_on": ["The review date cannot be before the date it was observed."]}
+                {"review_on": [_("The review date cannot be before the date it was observed.")]}
             )
         return attrs
+
+
+class NoteInput(serializers.Serializer):
+    """An optional note on a step (verifying a case, resolving a flag)."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReasonInput(serializers.Serializer):
+    """The reason a step needs (revoking a verification, a rejected CDM request)."""
+
+    reason = serializers.CharField(max_length=2000)

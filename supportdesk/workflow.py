@@ -78,22 +78,24 @@ class Workflow:
     def available(self, *, user: User, team: Team | UUID, state: str) -> list[Move]:
         """The moves out of `state` the user may make, in table order: what a page offers. A move
         that would change nothing (its target is `state`) is allowed but never offered."""
-        if not scope.is_member_of(user, team):
-            return []
-        return [
-            m
-            for m in self.moves
-            if m.offered and state in m.sources and m.target != state and m.who.test(user, team)
-        ]
+        with scope.one_question():
+            if not scope.is_member_of(user, team):
+                return []
+            return [
+                m
+                for m in self.moves
+                if m.offered and state in m.sources and m.target != state and m.who.test(user, team)
+            ]
 
     def check(self, *, user: User, team: Team | UUID, state: str, name: str) -> Move:
         """The move, or the error a service raises: NotFound outside the team, the wrong-state
         sentence when the table has no such move from here, `not_permitted` when the user's role
         may not make it."""
-        scope.require_member(user, team)
-        found = self.move(name, state)
-        if found is None:
-            raise self._wrong_state(state, name)
-        if not found.who.test(user, team):
-            raise self._not_permitted()
-        return found
+        with scope.one_question():
+            scope.require_member(user, team)
+            found = self.move(name, state)
+            if found is None:
+                raise self._wrong_state(state, name)
+            if not found.who.test(user, team):
+                raise self._not_permitted()
+            return found

@@ -1,4 +1,8 @@
-"""How to call each cases API route that shows personal data, and the view event it must record."""
+"""How to call each cases API route that shows personal data, and the view event it must record.
+
+The case actions (transition, vouch, verify, revoke, assign, hold) answer with the case's state,
+nothing decrypted: they are marked @no_personal_data and have no registration here;
+cases/tests/test_api_actions.py proves they open no encrypted value and record no read."""
 
 from __future__ import annotations
 
@@ -51,42 +55,10 @@ def _case_list() -> ViewCoverage:
 
 
 _case_route("case-detail", method="get")
-_case_route("case-transition", data={"to_status": "verifying"})
-_case_route("case-vouch", data={})
-_case_route("case-verification-revoke", role=User.Role.COORDINATOR, data={"reason": "Doubts"})
-_case_route("case-hold", role=User.Role.COORDINATOR, data={"on_hold": "true"})
 _case_route("case-timeline", method="get")
 _case_route("case-contacts", data={"kind": "signal", "value": "09 420 123456"})
 _case_route("case-family", method="get")
 _case_route("case-cdm-requests", method="get")
-
-
-@register_personal_data_route("api:case-verify")
-def _case_verify() -> ViewCoverage:
-    coordinator, team = _member(User.Role.COORDINATOR)
-    case = CaseFactory.create(team=team, verification=Case.Verification.VOUCHED)
-    return ViewCoverage(
-        user=coordinator,
-        kwargs={"case_id": case.pk},
-        method="post",
-        data={},
-        api=True,
-        expect=_viewed(case),
-    )
-
-
-@register_personal_data_route("api:case-assign")
-def _case_assign() -> ViewCoverage:
-    coordinator, team = _member(User.Role.COORDINATOR)
-    case = CaseFactory.create(team=team)
-    return ViewCoverage(
-        user=coordinator,
-        kwargs={"case_id": case.pk},
-        method="post",
-        data={"team": str(team.pk)},
-        api=True,
-        expect=_viewed(case),
-    )
 
 
 @register_personal_data_route("api:family-member")

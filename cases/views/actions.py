@@ -29,6 +29,7 @@ from cases.forms import (
 from cases.models import Case, CdmRequest, FamilyMember, SecurityFlag
 from cases.services import cdm, family, intake, lifecycle
 from cases.views.common import FormInvalid, case_action, done, valid
+from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
 
 
@@ -97,7 +98,7 @@ def case_verification_revoke_view(request: AuthenticatedRequest, case_id: UUID) 
 
 @case_action("assign")
 def case_assign_view(request: AuthenticatedRequest, case_id: UUID) -> HttpResponse:
-    teams = selectors.teams_visible_to(request.user)
+    teams = scope.teams_of(request.user)
     data = valid("assign", AssignForm(request.POST, teams=teams))
     case = lifecycle.case_assign(actor=request.user, case=_case(request, case_id), **data)
     return done(request, case_id, _("Moved to %(team)s.") % {"team": case.team.name})

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors
-from cases.api import LIST_VIEW_ACTION
+from cases.audit_actions import CaseActions
 from cases.forms import (
     LANGUAGE_CHOICES,
     AssignForm,
@@ -250,7 +250,7 @@ def case_page(
     if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers
         vouchers = case_forms["vouch"].vouchers
         audit_record_list_view(
-            actor=user, objects=vouchers, fields=["alias"], action=LIST_VIEW_ACTION
+            actor=user, objects=vouchers, fields=["alias"], action=CaseActions.LIST_VIEW
         )
     return render(request, "cases/detail.html", context, status=status)
 

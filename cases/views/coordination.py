@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import selectors
-from cases.api import LIST_VIEW_ACTION
+from cases.audit_actions import CaseActions
 from cases.forms import DuplicateResolveForm
 from cases.services import cdm, intake
 from cases.views.common import refusals_shown_on, valid
+from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.audit.coverage import shows_personal_data
@@ -33,14 +34,14 @@ def duplicates_page(
     the coordinator may see that case; the other one stays "a case of another team"."""
     user = request.user
     _require_coordinator(user)
-    mine = set(selectors.teams_visible_to(user).values_list("pk", flat=True))
+    mine = set(scope.teams_of(user).values_list("pk", flat=True))
     rows, shown = [], {}
     for flag in selectors.duplicate_flags_for_user(user=user):
         visible = [c for c in (flag.case, flag.other) if c.team_id in mine]
         shown.update({case.pk: case for case in visible})
         rows.append({"flag": flag, "other_visible": flag.other.team_id in mine})
     audit_record_list_view(
-        actor=user, objects=list(shown.values()), fields=["alias"], action=LIST_VIEW_ACTION
+        actor=user, objects=list(shown.values()), fields=["alias"], action=CaseActions.LIST_VIEW
     )
     return render(request, "cases/duplicates.html", {"rows": rows}, status=status)
 

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors
-from cases.api import LIST_VIEW_ACTION
+from cases.audit_actions import CaseActions
 from cases.forms import CaseCreateForm, CaseFieldsForm, CaseFilterForm
 from cases.models import Case, ServiceBranch
 from cases.serializers import CASE_DETAIL_FIELDS
 from cases.services import intake
 from cases.views.common import case_page, case_url
+from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 @shows_personal_data
 @require_GET
 def case_list_view(request: AuthenticatedRequest) -> HttpResponse:
-    teams = selectors.teams_visible_to(request.user).order_by("name")
+    teams = scope.teams_of(request.user).order_by("name")
     form = CaseFilterForm(request.GET or None, teams=teams)
     if form.is_bound and not form.is_valid():
         context: dict[str, Any] = {"form": form, "page": None, "query_string": ""}
@@ -39,7 +40,7 @@ def case_list_view(request: AuthenticatedRequest) -> HttpResponse:
     cases = selectors.case_list(user=request.user, filters=filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record_list_view(
-        actor=request.user, objects=page.object_list, fields=["alias"], action=LIST_VIEW_ACTION
+        actor=request.user, objects=page.object_list, fields=["alias"], action=CaseActions.LIST_VIEW
     )
     query = {key: value for key, value in request.GET.dict().items() if key != "page" and value}
     context = {
@@ -54,7 +55,7 @@ def case_list_view(request: AuthenticatedRequest) -> HttpResponse:
 @no_personal_data  # shows the user's own input back, nothing read from the vault
 @require_http_methods(["GET", "POST"])
 def case_create_view(request: AuthenticatedRequest) -> HttpResponse:
-    teams = selectors.teams_visible_to(request.user).order_by("name")
+    teams = scope.teams_of(request.user).order_by("name")
     cases = selectors.cases_for_user(user=request.user)
     form = CaseCreateForm(request.POST or None, teams=teams, cases=cases)
     if request.method == "POST":

@@ -11,6 +11,9 @@ The predicates are `rules` predicates, so an app can combine them for a step of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 from uuid import UUID
 
@@ -37,9 +40,33 @@ def _team_id(team: Team | UUID) -> UUID:
     return team.pk if isinstance(team, Team) else team
 
 
+# Within one question asked of the scope (a workflow's check, or the moves a page may offer), the
+# same membership is read once. Only for the length of that question: memberships change, and a
+# user object may outlive the change.
+_asked: ContextVar[dict[tuple[object, UUID], bool] | None] = ContextVar("scope_asked", default=None)
+
+
+@contextmanager
+def one_question() -> Iterator[None]:
+    if _asked.get() is not None:  # already inside one: keep what it read
+        yield
+        return
+    token = _asked.set({})
+    try:
+        yield
+    finally:
+        _asked.reset(token)
+
+
 @rules.predicate
 def is_team_member(user: User, team: Team | UUID) -> bool:
-    return user.memberships.filter(team_id=_team_id(team)).exists()
+    asked, key = _asked.get(), (user.pk, _team_id(team))
+    if asked is not None and key in asked:
+        return asked[key]
+    member = user.memberships.filter(team_id=key[1]).exists()
+    if asked is not None:
+        asked[key] = member
+    return member
 
 
 @rules.predicate
