@@ -133,6 +133,8 @@ def test_the_administrator_sees_alerts_problems_and_sign_ins(
     assert count_of(page, "Failed sign-in attempts in the last 24 hours") == 1
     assert volunteer.username in page
     assert "Ask an administrator to add you" not in page
+    assert "There is no good backup yet." in page
+    assert count_of(page, "No good backup in the last day") == 1
 
 
 def test_the_administrator_sees_no_case_panels(administrator: User, team: Team) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from supportdesk.operations.keys import FILE_NAME as BACKUP_KEY_FILE_NAME
+from supportdesk.operations.keys import new_backup_key_ring_json
 from supportdesk.vault.keyring import (
     INDEX_KEY_FILE_NAME,
     KEYS_FILE_NAME,
@@ -26,14 +28,17 @@ def _write_private(path: Path, text: str) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Print a new vault key ring (SUPPORTDESK_KEYS and SUPPORTDESK_INDEX_KEY), or write it "
-        "to files with --write DIR. With --add-kek, print the current ring plus a new active KEK "
-        "(then run rotate_keys)."
+        "Print a new vault key ring (SUPPORTDESK_KEYS and SUPPORTDESK_INDEX_KEY) and a backup "
+        "key ring (SUPPORTDESK_BACKUP_KEY), or write them to files with --write DIR. With "
+        "--add-kek, print the current ring plus a new active KEK (then run rotate_keys)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kek-id", default=f"k{timezone.now():%Y%m%d%H%M}")
-        parser.add_argument("--write", metavar="DIR", help="write keyring.json and index.key")
+        parser.add_argument(
+            "--write", metavar="DIR", help="write keyring.json, index.key and backup.json"
+        )
+        parser.add_argument("--backup-key-id", default=f"b{timezone.now():%Y%m%d%H%M}")
         parser.add_argument(
             "--keep-existing",
             action="store_true",
@@ -56,11 +61,14 @@ class Command(BaseCommand):
         ring = new_key_ring_json(kek_id=options["kek_id"], keep=keep)
         if options["write"]:
             self._write(Path(options["write"]), ring, options["keep_existing"])
+            self._write_backup_key(Path(options["write"]), options)
             return
         self.stderr.write("Keep these secret; losing them loses every encrypted value.")
         self.stdout.write(f"SUPPORTDESK_KEYS='{ring}'")
         if not options["add_kek"]:
             self.stdout.write(f"SUPPORTDESK_INDEX_KEY={new_key()}")
+            backup = new_backup_key_ring_json(key_id=options["backup_key_id"])
+            self.stdout.write(f"SUPPORTDESK_BACKUP_KEY='{backup}'")
 
     def _file(self, var: str) -> str:
         path = os.environ.get(var)
@@ -78,3 +86,13 @@ class Command(BaseCommand):
         _write_private(keys, ring)
         _write_private(index, new_key())
         self.stdout.write(f"Wrote a new local key ring to {directory} (mode 0600).")
+
+    def _write_backup_key(self, directory: Path, options: dict[str, Any]) -> None:
+        # Its own file, added to a folder of older keys too (`make run` on an existing var/keys).
+        path = directory / BACKUP_KEY_FILE_NAME
+        if path.exists():
+            if options["keep_existing"]:
+                return
+            raise CommandError(f"{path} already exists: not overwriting it.")
+        _write_private(path, new_backup_key_ring_json(key_id=options["backup_key_id"]))
+        self.stdout.write(f"Wrote a new local backup key to {path} (mode 0600).")

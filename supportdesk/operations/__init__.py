@@ -1,0 +1,1 @@
+"""Operations: encrypted backups and restores of the database, and its PostgreSQL roles."""
