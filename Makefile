@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/supportdesk
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups
+.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups bench-merkle
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version).")'
@@ -31,6 +31,8 @@ run: install
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/cache
 	@$(BIN)/python scripts/local_env.py .env
 	@test -s var/audit.key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > var/audit.key)
+	@test -s var/audit-signing.key || $(BIN)/python -m supportdesk.audit.signer generate-key --name localhost/supportdesk-audit var/audit-signing.key > /dev/null
+	@# var/keys: the vault's keyring.json and index.key, and backup.json (SUPPORTDESK_BACKUP_KEY)
 	@$(BIN)/python manage.py generate_keys --write var/keys --keep-existing
 	@$(MAKE) --no-print-directory messages
 	$(BIN)/python manage.py migrate --no-input -v 0
@@ -51,7 +53,7 @@ test: install-dev lint
 
 # Benchmarks: one command each, printing a table (results in docs/benchmarks.md). Each uses its
 # own PostgreSQL database on the local server (see the module's docstring to choose another).
-bench: bench-vault bench-audit bench-followups
+bench: bench-vault bench-audit bench-followups bench-merkle
 
 bench-vault: install-dev
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -66,6 +68,10 @@ bench-audit: install-dev
 bench-followups: install-dev
 	@scripts/services.sh
 	$(BIN)/python -m benchmarks.followups
+
+bench-merkle: install-dev
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.merkle
 
 clean:
 	rm -rf $(VENV) var staticfiles

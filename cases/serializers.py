@@ -160,7 +160,7 @@ class CaseStateOutput(serializers.Serializer):
 
 
 class CaseListOutput(CaseStateOutput):
-    actions = None  # type: ignore[assignment]  # a list offers no moves: open the case
+    actions = None  # a list offers no moves: open the case
     alias = serializers.SerializerMethodField()
     needs = serializers.SerializerMethodField()
     text_needs_review = serializers.BooleanField()

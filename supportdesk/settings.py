@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "supportdesk.audit",
     "supportdesk.vault",
     "supportdesk.followups",
+    "supportdesk.operations",
     "supportdesk.api",
     "cases",
     "relocation",
@@ -359,10 +360,55 @@ AUDIT_DEFAULT_USUAL_HOURS = (
     env.int("AUDIT_DEFAULT_FIRST_HOUR", default=6),
     env.int("AUDIT_DEFAULT_LAST_HOUR", default=22),
 )
+# Checkpoints: the Merkle tree over sealed events, signed with an Ed25519 key that never enters
+# the database (docs/audit.md, "Checkpoints"). Either the key file is here and the app signs
+# ("local"), or a command reaches a signer on another host that keeps the key ("command").
+# `make run` writes var/audit-signing.key; production refuses to start without one or the other.
+_development = ENVIRONMENT == "development"
+AUDIT_SIGNING_KEY_FILE = env.str(
+    "AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing.key") if _development else ""
+)
+AUDIT_SIGNER_STATE_FILE = env.str(
+    "AUDIT_SIGNER_STATE_FILE",
+    default=str(VAR_DIR / "audit-signer-state.json") if _development else "",
+)
+AUDIT_SIGNER_COMMAND = env.str("AUDIT_SIGNER_COMMAND", default="")
+AUDIT_SIGNER_TIMEOUT_SECONDS = env.int("AUDIT_SIGNER_TIMEOUT_SECONDS", default=30)
+_verifier_key_file = env.str("AUDIT_VERIFIER_KEY_FILE", default="")
+AUDIT_VERIFIER_KEY = env.str("AUDIT_VERIFIER_KEY", default="")
+if not AUDIT_VERIFIER_KEY and _verifier_key_file:
+    AUDIT_VERIFIER_KEY = Path(_verifier_key_file).read_text().strip()
+if AUDIT_SIGNER_COMMAND:
+    AUDIT_SIGNER = "command"
+elif AUDIT_SIGNING_KEY_FILE and Path(AUDIT_SIGNING_KEY_FILE).is_file():
+    AUDIT_SIGNER = "local"
+else:
+    AUDIT_SIGNER = ""
+if AUDIT_SIGNER == "command" and not AUDIT_VERIFIER_KEY:
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNER_COMMAND needs AUDIT_VERIFIER_KEY (or AUDIT_VERIFIER_KEY_FILE): the signer's "
+        "public key, to check what it signs."
+    )
+if AUDIT_SIGNER == "local" and not AUDIT_SIGNER_STATE_FILE:
+    raise ImproperlyConfigured(
+        "Set AUDIT_SIGNER_STATE_FILE: the local signer keeps the last checkpoint it signed there."
+    )
+if PRODUCTION and not AUDIT_SIGNER:
+    raise ImproperlyConfigured(
+        "Set AUDIT_SIGNING_KEY_FILE (a readable key file) or AUDIT_SIGNER_COMMAND: audit "
+        "checkpoints cannot be signed."
+    )
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env.int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE |= {
     "audit-seal": {
         "task": "supportdesk.audit.tasks.audit_seal",
         "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+    },
+    # Signs the tree; a refusal (the log no longer extends the last checkpoint) alerts.
+    "audit-checkpoint": {
+        "task": "supportdesk.audit.tasks.audit_checkpoint",
+        "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+        "options": {"expires": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
     },
     "audit-anomalies": {"task": "supportdesk.audit.tasks.audit_anomalies_check", "schedule": 60.0},
     # Nightly at 03:15 (Celery beat's clock, UTC): walks the whole chain, alerts if it is broken.
@@ -424,6 +470,35 @@ CELERY_BEAT_SCHEDULE |= {
 }
 if ENVIRONMENT == "test":
     INSTALLED_APPS += ["supportdesk.followups.tests.retentiontest"]  # a model to retain and shred
+
+# --- Operations (supportdesk.operations) -------------------------------------------------------
+# Backups: encrypted archives of the database (docs/operations.md). The backup key ring is read
+# from the environment by supportdesk.operations.keys (SUPPORTDESK_BACKUP_KEY or its _FILE), like
+# the vault's keys, never from settings.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+# The newest good archives kept in BACKUP_DIR; older ones are deleted after each new backup.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("BACKUP_KEEP must be 1 or more.")
+# When the nightly backup starts, HH:MM by Celery beat's clock (UTC): 20:30 is 03:00 in Yangon.
+_backup_time = env.str("BACKUP_TIME", default="20:30")
+try:
+    _backup_hour, _backup_minute = (int(part) for part in _backup_time.split(":"))
+except ValueError:
+    raise ImproperlyConfigured("BACKUP_TIME must be HH:MM, for example 20:30.") from None
+if not (0 <= _backup_hour < 24 and 0 <= _backup_minute < 60):
+    raise ImproperlyConfigured("BACKUP_TIME must be HH:MM, for example 20:30.")
+BACKUP_TIME = (_backup_hour, _backup_minute)
+# Where pg_dump and pg_restore are; unset: /usr/lib/postgresql/<server major>/bin, then PATH.
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+CELERY_BEAT_SCHEDULE |= {
+    # Makes sure tonight's follow-up row exists; the sweep then queues the backup itself.
+    "operations-backup-nightly": {
+        "task": "operations.backup_nightly",
+        "schedule": crontab(hour=_backup_hour, minute=_backup_minute),
+        "options": {"expires": 6 * 3600.0},
+    },
+}
 
 # --- Cases (cases/) ---------------------------------------------------------------------------
 # A submitted CDM-code request with no answer after this many days reminds the coordinators.

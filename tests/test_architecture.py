@@ -29,6 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "supportdesk.audit.services",
             "supportdesk.audit.actions",
             "supportdesk.audit.chain",
+            "supportdesk.audit.merkle",
+            "supportdesk.audit.tree",
             "supportdesk.audit.coverage",
         ),
     ),
@@ -36,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("followups", ("supportdesk.followups",)),
     # What administrators do with the log: alerts, their replies, the log's pages' reads.
     ("oversight", ("supportdesk.audit",)),
+    ("operations", ("supportdesk.operations",)),
     ("workflow", ("supportdesk.workflow",)),
     ("api plumbing", ("supportdesk.api",)),
     # The core's entry points (pages, API views, routes, admin, tasks, commands); see INTERFACES.

@@ -38,6 +38,10 @@ def production_env(**overrides: str) -> dict[str, str]:
         SUPPORTDESK_AUDIT_KEY=secrets.token_urlsafe(40),
         SUPPORTDESK_KEYS=json.dumps({"active": "k1", "keys": {"k1": random_key()}}),
         SUPPORTDESK_INDEX_KEY=random_key(),
+        # Audit checkpoints signed on another host (docs/audit.md); the signer's public key.
+        AUDIT_SIGNER_COMMAND="ssh -T signer@signer.example.org",
+        AUDIT_VERIFIER_KEY="supportdesk.example.org/audit+3ec21d93+"
+        "AaQXNFnZezM3RejI3lwkE6ufachhUZeGInDScyTzq1lf",
     )
     env.update(overrides)
     return env

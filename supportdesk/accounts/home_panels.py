@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.urls import reverse
@@ -21,7 +22,7 @@ def sign_ins(user: User) -> Panel:
     """Who signed in lately, and how many attempts failed in the last day (events hold ids only:
     the names come from the accounts)."""
     recent = list(
-        AuditEvent.objects.filter(action=AccountActions.LOGIN)
+        AuditEvent.objects.filter(action=AccountActions.LOGIN, actor_id__isnull=False)
         .order_by("-id")
         .values("actor_id", "occurred_at", "ip")[:RECENT_SIGN_INS]
     )
@@ -46,7 +47,10 @@ def sign_ins(user: User) -> Panel:
         ],
         template="accounts/_home_sign_ins.html",
         context={
-            "sign_ins": [{**row, "username": names.get(row["actor_id"], "?")} for row in recent]
+            "sign_ins": [
+                {**row, "username": names.get(row["actor_id"] or uuid.UUID(int=0), "?")}
+                for row in recent
+            ]
         },
     )
 

@@ -1,4 +1,5 @@
-"""Alerts for administrators: access anomalies, a broken chain, late events. Raising,
+"""Alerts for administrators: access anomalies, a broken chain, late events, a log that no longer
+matches its signed checkpoints, checkpoints that stop being signed. Raising,
 acknowledging, cutting off the account concerned, and telling administrators (their inbox, which
 emails them that alerts are waiting).
 
@@ -25,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.services import user_revoke_all
-from supportdesk.audit import chain
+from supportdesk.audit import chain, checkpoints
 from supportdesk.audit.actions import AuditActions
-from supportdesk.audit.models import AuditAlert, AuditEvent
+from supportdesk.audit.models import AuditAlert, AuditCheckpoint, AuditEvent
 from supportdesk.audit.services import audit_record
 from supportdesk.followups.services import notify_users
 
@@ -114,13 +115,17 @@ def alerts_notify_administrators(*, alerts: list[AuditAlert]) -> None:
 
 
 def audit_seal(*, batch_size: int | None = None) -> int:
-    """Seal what is waiting (`chain.audit_seal`), alerting administrators to late events."""
+    """Seal what is waiting (`chain.audit_seal`), alerting administrators to late events and to
+    a Merkle tree that no longer has the chain's length."""
     return chain.audit_seal(
-        batch_size=batch_size, late_events=lambda ids: alert_late_events(event_ids=ids)
+        batch_size=batch_size,
+        late_events=lambda ids: alert_late_events(event_ids=ids),
+        tree_mismatch=lambda message: alert_log_inconsistent(reason="tree", message=message),
     )
 
 
 def audit_verify_and_alert() -> chain.VerifyResult:
+    """Nightly: the chain, then the log against the newest checkpoint the database holds."""
     audit_seal()
     result = chain.verify()
     if result.problem is not None:
@@ -133,7 +138,58 @@ def audit_verify_and_alert() -> chain.VerifyResult:
             result.head_position,
             result.head_mac,
         )
+    difference = checkpoints.checkpoint_check_latest()
+    if difference is not None:
+        logger.error("audit log does not match its latest checkpoint: %s", difference.message)
+        alert_log_inconsistent(reason="checkpoint", message=difference.message)
     return result
+
+
+def audit_checkpoint_and_alert() -> AuditCheckpoint | None:
+    """Every few minutes: seal, then have the signer sign the tree. A refusal means the log no
+    longer extends the last checkpoint signed; a signer that stays silent is reported too, since
+    blocking it is one way to hide a rewrite."""
+    audit_seal()
+    try:
+        checkpoint = checkpoints.checkpoint_sign()
+    except checkpoints.CheckpointRefused as refusal:
+        logger.error("audit checkpoint refused: %s", refusal)
+        alert_log_inconsistent(reason="signer", message=f"The signer refused: {refusal}")
+        return None
+    except checkpoints.CheckpointError as error:
+        logger.warning("audit checkpoint not signed: %s", error)
+        _alert_if_unsigned_too_long(reason=str(error))
+        return None
+    logger.info(
+        "audit checkpoint signed: size=%d root=%s",
+        checkpoint.tree_size,
+        bytes(checkpoint.root_hash).hex(),
+    )
+    return checkpoint
+
+
+def _alert_if_unsigned_too_long(*, reason: str) -> None:
+    # One missed tick (a network blip to the signer host) is not news; three in a row are.
+    latest = checkpoints.checkpoint_latest()
+    grace = timedelta(seconds=3 * settings.AUDIT_CHECKPOINT_INTERVAL_SECONDS)
+    if latest is not None and latest.signed_at > timezone.now() - grace:
+        return
+    since = f"since {latest.signed_at:%Y-%m-%d %H:%M} UTC" if latest else "yet"
+    created = alert_raise(
+        kind=AuditAlert.Kind.CHECKPOINT_UNSIGNED,
+        dedupe_key=f"checkpoint_unsigned:{timezone.now():%Y-%m-%d}",
+        detail=f"No audit checkpoint has been signed {since}. {reason}",
+    )
+    alerts_notify_administrators(alerts=[created] if created else [])
+
+
+def alert_log_inconsistent(*, reason: str, message: str) -> None:
+    created = alert_raise(
+        kind=AuditAlert.Kind.LOG_INCONSISTENT,
+        dedupe_key=f"log_inconsistent:{reason}:{timezone.now():%Y-%m-%d}",
+        detail=message,
+    )
+    alerts_notify_administrators(alerts=[created] if created else [])
 
 
 def alert_late_events(*, event_ids: list[int]) -> None:

@@ -1,13 +1,16 @@
 """Audit log API for administrators: search events, who touched an object, what an account did,
-CSV export, alerts. Anyone else gets 404."""
+CSV export, alerts, the signed checkpoint and Merkle proofs. Anyone else gets 404."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from uuid import UUID
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,9 +19,10 @@ from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
 from supportdesk.api.serializers import validated
 from supportdesk.audit import alerts as alert_services
-from supportdesk.audit import selectors
+from supportdesk.audit import checkpoints, selectors
 from supportdesk.audit.export import events_export_csv
 from supportdesk.audit.models import AuditAlert, AuditEvent
+from supportdesk.errors import NotFound
 
 
 class EventFilterInput(serializers.Serializer):
@@ -145,3 +149,92 @@ class AlertRevokeAllApi(APIView):
             actor=request.user, alert=alert, subject=subject
         )
         return Response(AlertOutput(alert).data)
+
+
+# --- Checkpoints and proofs -------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class Base64HashField(serializers.Field):
+    """A hash as standard base64, as checkpoints write them."""
+
+    def to_representation(self, value: bytes) -> str:
+        return base64.b64encode(bytes(value)).decode()
+
+
+class CheckpointOutput(serializers.Serializer):
+    tree_size = serializers.IntegerField()
+    root_hash = Base64HashField()
+    signed_at = serializers.DateTimeField()
+    note = serializers.CharField(help_text="The signed checkpoint (C2SP signed note) to keep.")
+
+
+class CheckpointLatestApi(APIView):
+    """The newest signed checkpoint: what `manage.py audit_checkpoint --export` prints."""
+
+    @extend_schema(responses=CheckpointOutput)
+    def get(self, request: AuthenticatedApiRequest) -> Response:
+        selectors.require_administrator(request.user)
+        checkpoint = checkpoints.checkpoint_latest()
+        if checkpoint is None:
+            raise NotFound(_("No audit checkpoint has been signed yet."))
+        return Response(CheckpointOutput(checkpoint).data)
+
+
+class InclusionProofApi(APIView):
+    """Proof that a sealed event is in the log of `tree_size` events (RFC 6962 audit path)."""
+
+    class InputSerializer(serializers.Serializer):
+        event_id = serializers.IntegerField(min_value=1)
+        tree_size = serializers.IntegerField(
+            required=False, min_value=1, help_text="By default the newest checkpoint's size."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        event_id = serializers.IntegerField()
+        chain_position = serializers.IntegerField()
+        leaf_index = serializers.SerializerMethodField()
+        tree_size = serializers.IntegerField()
+        leaf_data = serializers.CharField(help_text="The bytes the leaf hashes, after 0x00.")
+        leaf_hash = Base64HashField()
+        root_hash = Base64HashField()
+        proof = serializers.ListField(child=Base64HashField())
+        checkpoint = serializers.CharField(help_text="The signed note for this size, if kept.")
+
+        def get_leaf_index(self, proof: checkpoints.InclusionProof) -> int:
+            return proof.chain_position - 1
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
+    def get(self, request: AuthenticatedApiRequest) -> Response:
+        selectors.require_administrator(request.user)
+        data = validated(self.InputSerializer, request.query_params)
+        proof = checkpoints.inclusion_proof_for_event(
+            event_id=data["event_id"], tree_size=data.get("tree_size")
+        )
+        return Response(self.OutputSerializer(proof).data)
+
+
+class ConsistencyProofApi(APIView):
+    """Proof that the log of `first` events is a prefix of the log of `second` (RFC 6962)."""
+
+    class InputSerializer(serializers.Serializer):
+        first = serializers.IntegerField(min_value=0)
+        second = serializers.IntegerField(
+            required=False, min_value=0, help_text="By default the newest checkpoint's size."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        first = serializers.IntegerField()
+        second = serializers.IntegerField()
+        first_root = Base64HashField()
+        second_root = Base64HashField()
+        proof = serializers.ListField(child=Base64HashField())
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
+    def get(self, request: AuthenticatedApiRequest) -> Response:
+        selectors.require_administrator(request.user)
+        data = validated(self.InputSerializer, request.query_params)
+        proof = checkpoints.consistency_proof_between(
+            first=data["first"], second=data.get("second")
+        )
+        return Response(self.OutputSerializer(proof).data)

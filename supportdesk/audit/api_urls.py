@@ -28,4 +28,15 @@ urlpatterns = [
         api.AlertRevokeAllApi.as_view(),
         name="audit-alert-revoke-all",
     ),
+    path(
+        "audit/checkpoints/latest/",
+        api.CheckpointLatestApi.as_view(),
+        name="audit-checkpoint-latest",
+    ),
+    path("audit/proofs/inclusion/", api.InclusionProofApi.as_view(), name="audit-proof-inclusion"),
+    path(
+        "audit/proofs/consistency/",
+        api.ConsistencyProofApi.as_view(),
+        name="audit-proof-consistency",
+    ),
 ]

@@ -7,6 +7,11 @@ in chain-position order. The key (`SUPPORTDESK_AUDIT_KEY`) never enters the data
 who can write to the database but does not hold the key cannot edit, remove, move or add a sealed
 event without `verify()` noticing. Events are sealed a few seconds after they commit; docs/audit.md
 explains that window and what it means.
+
+In the same transaction the sealer appends each event to the Merkle tree (`supportdesk.audit.tree`):
+leaf = SHA-256(0x00 || canonical bytes), the bytes the event MAC covers. The tree needs no key,
+so a checkpoint of it, signed away from the database (`supportdesk.audit.checkpoints`), can be
+checked by anyone; it also catches whoever holds the HMAC key and rewrites the chain.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from supportdesk.audit import merkle, tree
 from supportdesk.audit.models import CHAIN_COLUMNS, AuditChainHead, AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -73,7 +79,17 @@ def canonical(event: AuditEvent) -> bytes:
 
 
 def event_mac(event: AuditEvent, key: bytes) -> str:
-    return hmac.new(key, b"audit-event\x00" + canonical(event), hashlib.sha256).hexdigest()
+    return _event_mac_of(canonical(event), key)
+
+
+def _event_mac_of(canonical_bytes: bytes, key: bytes) -> str:
+    return hmac.new(key, b"audit-event\x00" + canonical_bytes, hashlib.sha256).hexdigest()
+
+
+def event_leaf(event: AuditEvent) -> bytes:
+    """The event's leaf in the Merkle tree: ids, times and field names, never values, so it
+    verifies after a case is shredded as before."""
+    return merkle.leaf_hash(canonical(event))
 
 
 def chain_mac(previous: str, this_event_mac: str, key: bytes) -> str:
@@ -93,6 +109,7 @@ class SealBatch:
     sealed: int
     head_position: int
     late_event_ids: list[int]
+    tree_problem: str | None = None
 
 
 def audit_seal(
@@ -100,12 +117,14 @@ def audit_seal(
     batch_size: int | None = None,
     max_batches: int = 100,
     late_events: Callable[[list[int]], None] | None = None,
+    tree_mismatch: Callable[[str], None] | None = None,
 ) -> int:
     """Seal every committed unsealed event, in short batches. Returns how many were sealed.
 
     Each batch is its own short transaction, so the chain head's lock is held for one batch only;
     requests never take that lock at all. `late_events` hears the ids of events sealed long after
-    their time (the alerts layer raises an alert: `supportdesk.audit.alerts.audit_seal`).
+    their time, `tree_mismatch` a sentence when the Merkle tree and the chain no longer have the
+    same length (the alerts layer raises alerts: `supportdesk.audit.alerts.audit_seal`).
     """
     size = batch_size or settings.AUDIT_SEAL_BATCH_SIZE
     total = 0
@@ -114,6 +133,8 @@ def audit_seal(
         total += batch.sealed
         if batch.late_event_ids and late_events is not None:
             late_events(batch.late_event_ids)
+        if batch.tree_problem and tree_mismatch is not None:
+            tree_mismatch(batch.tree_problem)
         if batch.sealed < size:
             break
     return total
@@ -132,12 +153,15 @@ def _seal_batch(*, limit: int) -> SealBatch:
     now = timezone.now()
     late_before = now - timedelta(seconds=settings.AUDIT_SEAL_LATE_SECONDS)
     position, previous = head.position, head.mac or GENESIS
+    encoded = []
     for event in events:
         position += 1
+        encoded.append(data := canonical(event))
         event.chain_position = position
-        event.event_mac = event_mac(event, key)
+        event.event_mac = _event_mac_of(data, key)
         event.chain_mac = previous = chain_mac(previous, event.event_mac, key)
     _write_seals(events)
+    tree_problem = _tree_extend(head_position=head.position, encoded=encoded)
     head.position, head.mac, head.sealed_at = position, previous, now
     head.save(update_fields=["position", "mac", "sealed_at"])
     # The head in the application log is a copy outside the database: compare it with
@@ -146,7 +170,58 @@ def _seal_batch(*, limit: int) -> SealBatch:
         "audit chain sealed %d events; head position=%d mac=%s", len(events), position, previous
     )
     late = [event.id for event in events if event.occurred_at < late_before]
-    return SealBatch(sealed=len(events), head_position=position, late_event_ids=late)
+    return SealBatch(
+        sealed=len(events), head_position=position, late_event_ids=late, tree_problem=tree_problem
+    )
+
+
+def _tree_extend(*, head_position: int, encoded: list[bytes]) -> str | None:
+    """Append the batch's leaves to the tree, which must end where the chain ended before it.
+
+    A tree longer or shorter than the chain means sealed events or tree nodes were removed or
+    added behind the sealer's back: the tree is left as it is (so it still holds what was signed)
+    and the sealer reports it; the chain is sealed all the same.
+    """
+    size = tree.tree_size()
+    if size != head_position:
+        message = (
+            f"The audit tree has {size} events and the chain had {head_position} before this "
+            "batch: sealed events or tree nodes were removed or added. The tree is no longer "
+            "extended; run `manage.py verify_audit --against` with a kept checkpoint."
+        )
+        logger.error("audit tree not extended: %s", message)
+        return message
+    tree.tree_append(size=size, leaves=[merkle.leaf_hash(data) for data in encoded])
+    return None
+
+
+def tree_build(*, batch_size: int = 10_000) -> int:
+    """Add to the tree the sealed events it lacks, in position order; returns how many.
+
+    For a log sealed before the tree existed (migration 0008) and for benchmarks; the sealer keeps
+    the tree in step by itself. Refuses a tree longer than the chain.
+    """
+    added = 0
+    while True:
+        with transaction.atomic():
+            head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+            if head is None:  # nothing was ever sealed
+                return added
+            size = tree.tree_size()
+            if size > head.position:
+                raise ValueError(f"the tree has {size} events, the chain {head.position}")
+            leaves = [event_leaf(event) for event in _sealed_events(size, limit=batch_size)]
+            tree.tree_append(size=size, leaves=leaves)
+        added += len(leaves)
+        if len(leaves) < batch_size:
+            return added
+
+
+def sealed_leaves(*, limit: int | None = None) -> Iterator[tuple[AuditEvent, bytes]]:
+    """Every sealed event with its leaf hash, in chain order: the tree as the events make it
+    today, whatever the stored nodes say."""
+    for event in _sealed_events(0, limit=limit):
+        yield event, event_leaf(event)
 
 
 def _write_seals(events: list[AuditEvent]) -> None:
@@ -185,13 +260,13 @@ class VerifyResult:
         return self.problem is None
 
 
-def _sealed_events(after_position: int = 0) -> Iterator[AuditEvent]:
-    return (
+def _sealed_events(after_position: int = 0, *, limit: int | None = None) -> Iterator[AuditEvent]:
+    events = (
         AuditEvent.objects.filter(chain_position__isnull=False, chain_position__gt=after_position)
         .order_by("chain_position")
         .only(*_CHAIN_FIELDS)
-        .iterator(chunk_size=2000)
     )
+    return (events[:limit] if limit is not None else events).iterator(chunk_size=2000)
 
 
 def verify() -> VerifyResult:

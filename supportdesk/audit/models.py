@@ -79,6 +79,43 @@ class AuditChainHead(models.Model):
         return f"Audit chain head at {self.position}"
 
 
+class AuditTreeNode(models.Model):
+    """A complete subtree of the Merkle tree over sealed events (supportdesk.audit.tree).
+
+    Written once, by the sealer, when the subtree is complete; never changed (on PostgreSQL a
+    trigger refuses UPDATE and DELETE, migration 0007). Leaf i hashes the event at chain position
+    i + 1. Proofs read a few dozen of these; nothing else does.
+    """
+
+    # The node's place in the tree, numbered in order: leaf i is 2i; the node of level L and index
+    # i is i * 2^(L+1) + 2^L - 1 (supportdesk.audit.merkle.node_id). One key, no other index.
+    id = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"Audit tree node {self.id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A checkpoint (C2SP tlog-checkpoint) the signer signed: the tree's size and root hash.
+
+    `note` is the signed note exactly as the signer returned it, what `audit_checkpoint --export`
+    prints. Never changed or deleted (trigger, migration 0007).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.BinaryField(max_length=32)
+    note = models.TextField()
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-tree_size"]
+
+    def __str__(self) -> str:
+        return f"Audit checkpoint at {self.tree_size} ({self.signed_at:%Y-%m-%d %H:%M})"
+
+
 class AuditAlert(models.Model):
     """Something administrators must look at. Ids and counts only, never personal data."""
 
@@ -87,6 +124,8 @@ class AuditAlert(models.Model):
         OFF_HOURS = "off_hours", _("Reads outside usual hours")
         CHAIN_BROKEN = "chain_broken", _("Audit log tampered with")
         LATE_EVENT = "late_event", _("Audit event written long after its time")
+        LOG_INCONSISTENT = "log_inconsistent", _("Audit log does not match its signed checkpoint")
+        CHECKPOINT_UNSIGNED = "checkpoint_unsigned", _("Audit checkpoints are not being signed")
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
