@@ -51,7 +51,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+
+from benchmarks.database import database_create
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -193,20 +194,6 @@ if os.environ.get("SD_BENCH_AUDIT_MODE") in MODES:
 
 
 # --- The driver -------------------------------------------------------------------------------
-
-
-def _database_create() -> None:
-    """A new database each run: the chain key is new each run, and the tables start empty."""
-    import psycopg
-
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    if not name.startswith("sd_bench"):
-        raise SystemExit(f"Refusing to drop {name}: the bench database's name starts sd_bench.")
-    admin_url = urlunsplit(url._replace(path="/postgres", query=""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup() -> tuple[dict[str, str], str]:
@@ -371,7 +358,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _environment()
-    _database_create()
+    database_create(fresh=True)
     _django_setup()
     paths, token = _setup()
     endpoints = list(paths) if args.endpoint == "both" else [args.endpoint]

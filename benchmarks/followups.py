@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
+from benchmarks.database import database_create
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_followups"
 KIND = "bench.noop"
@@ -50,16 +52,6 @@ def _environment() -> None:
     os.environ["REDIS_URL"] = ""  # nothing is published: the handler notifies nobody
     os.environ.setdefault("SUPPORTDESK_AUDIT_KEY", "bench-only-audit-key-" + "b" * 32)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-
-
-def _database_create() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _load(*, total: int, due: int, spread: bool, now: datetime, subject_type_id: int) -> float:
@@ -117,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _environment()
-    _database_create()
+    database_create(fresh=False)
     import django
 
     django.setup()

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+
+from benchmarks.database import database_create
 
 T = TypeVar("T")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_merkle"
@@ -60,19 +61,6 @@ def _environment() -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("SUPPORTDESK_AUDIT_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-
-
-def _database_create() -> None:
-    import psycopg
-
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    if not name.startswith("sd_bench"):
-        raise SystemExit(f"Refusing to drop {name}: the bench database's name starts sd_bench.")
-    admin_url = urlunsplit(url._replace(path="/postgres", query=""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _sql(statement: str, params: dict[str, Any] | None = None) -> None:
@@ -325,7 +313,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _environment()
-    _database_create()
+    database_create(fresh=True)
     import django
 
     django.setup()

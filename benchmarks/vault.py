@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TypeAlias
 
+from benchmarks.database import database_create
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sd_bench_vault"
 
@@ -49,19 +51,8 @@ def _environment() -> None:
         os.environ["SUPPORTDESK_INDEX_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _database_create() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 _environment()
-_database_create()
+database_create(fresh=False)
 
 import django  # noqa: E402
 import phonenumbers  # noqa: E402

@@ -1,0 +1,1 @@
+"""Reproducible performance measurements: one command each, printing a table."""
