@@ -81,6 +81,9 @@ API_GETS = [
     f"/api/v1/audit/objects/cases.case/{CASE_ID.hex}/events/",
     f"/api/v1/audit/actors/{uuid.uuid4()}/events/",
     "/api/v1/audit/alerts/",
+    "/api/v1/audit/checkpoints/latest/",
+    "/api/v1/audit/proofs/inclusion/?event_id=1",
+    "/api/v1/audit/proofs/consistency/?first=0",
 ]
 API_POSTS = [
     "/api/v1/audit/alerts/{alert}/acknowledge/",
@@ -105,6 +108,17 @@ def test_everyone_but_administrators_gets_404(
     alert.refresh_from_db()
     assert alert.is_open and user.is_active
     assert not AuditEvent.objects.filter(action="export.csv").exists()
+
+
+def test_every_audit_api_route_is_in_the_404_list() -> None:
+    from supportdesk.audit.api_urls import urlpatterns
+
+    listed = {url.split("?")[0] for url in API_GETS + API_POSTS}
+    shapes = {str(route.pattern) for route in urlpatterns}
+    assert len(shapes) == len(urlpatterns)
+    for shape in shapes:
+        prefix = "/api/v1/" + shape.split("<")[0]
+        assert any(url.startswith(prefix) for url in listed), shape
 
 
 def test_logged_out_people_are_sent_to_log_in(alert: AuditAlert) -> None:
