@@ -20,7 +20,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors
+from cases import search, selectors
 from cases.audit_actions import CaseActions
 from cases.models import Case, CaseNeed, CdmRequest, ContactChannel, DuplicateFlag, Need, Risk
 from cases.rules import today_or_later
@@ -135,6 +135,34 @@ class CaseListCreateApi(APIView):
             actor=request.user, team=team, contacts=contacts, referred_by=referred_by, **data
         )
         return detail_response(request, case, status_code=status.HTTP_201_CREATED)
+
+
+class SearchHitOutput(serializers.Serializer):
+    case = CaseListOutput()
+    matched = serializers.ListField(
+        child=serializers.ChoiceField(choices=search.MATCH_ORDER),
+        help_text="What the query matched on this case (kinds, never values), surest first.",
+    )
+
+
+class SearchOutput(serializers.Serializer):
+    results = SearchHitOutput(many=True)
+
+
+@shows_personal_data
+class CaseSearchApi(APIView):
+    """Find cases of the user's teams by phone (any format), messaging handle, whole alias, case
+    reference or CDM code. POST, so the query stays out of URLs and logs; rate-limited (429);
+    out of scope finds nothing, like no match."""
+
+    class InputSerializer(serializers.Serializer):
+        query = serializers.CharField(max_length=search.QUERY_MAX_LENGTH)
+
+    @extend_schema(request=InputSerializer, responses=SearchOutput)
+    def post(self, request: AuthenticatedApiRequest) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        hits = search.cases_search(actor=request.user, query=data["query"])
+        return Response(SearchOutput({"results": hits}).data)
 
 
 @shows_personal_data
@@ -278,7 +306,7 @@ class CaseTimelineApi(APIView):
             )
             or []
         )
-        audit_record_view(actor=request.user, obj=case, fields=["events.text"])
+        audit_record_view(actor=request.user, obj=case, fields=["events.text", "events.message"])
         return paginator.get_paginated_response(CaseEventOutput(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: CaseEventOutput})

@@ -4,6 +4,7 @@ from cases import api
 
 urlpatterns = [
     path("cases/", api.CaseListCreateApi.as_view(), name="cases"),
+    path("cases/search/", api.CaseSearchApi.as_view(), name="case-search"),
     path("cases/duplicates/", api.DuplicateListApi.as_view(), name="case-duplicates"),
     path(
         "cases/duplicates/<uuid:flag_id>/resolve/",

@@ -16,6 +16,8 @@ class CaseActions(ActionNames):
     NOTE_ADD = "case.note_add"
     DUPLICATE_RESOLVE = "case.duplicate_resolve"
     MERGE = "case.merge"
+    # A search: how many cases it found, never what was typed (cases/search.py).
+    SEARCH = "case.search"
     # Reads: a case's decrypted details (counted by the bulk-reading alert), and lists, which show
     # aliases only and are not counted.
     VIEW = "case.view"

@@ -72,6 +72,8 @@ def phone_checked(value: str) -> str:
     try:
         normalise_phone(value)
     except ValidationError as error:
+        if error.code == "phone_extension":
+            raise  # its own sentence says what to change
         raise ValidationError(
             _("This is not a phone number we can use. Write it as 09…, +95 9… or +66….")
         ) from error
@@ -428,4 +430,25 @@ class DuplicateResolveForm(PageForm):
     same_person = forms.TypedChoiceField(
         choices=[("1", _("Same person (merge)")), ("0", _("Not the same person"))],
         coerce=lambda v: v == "1",
+    )
+
+
+class SearchForm(PageForm):
+    """The search box. Sent by POST only: what is typed never reaches a URL, a log or the
+    browser's history, and `autocomplete=off` keeps it out of the browser's form memory."""
+
+    q = forms.CharField(
+        label=_("Find a case by phone, messaging name, alias, reference or CDM code"),
+        max_length=200,
+        strip=True,
+        error_messages={"required": _("Type what you are looking for.")},
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "enterkeyhint": "search",
+            }
+        ),
     )

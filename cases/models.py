@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Team
+from supportdesk.messages import rendered
+from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.fields import (
     BlindIndexField,
     EncryptedCharField,
@@ -85,6 +87,9 @@ class Case(VaultModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
     alias = EncryptedCharField(_("alias"), max_length=100)
+    # Search by alias: the whole alias, normalised (never a part of it). docs/vault.md says what
+    # the index shows to someone holding the database without the index key.
+    alias_index = BlindIndexField(source="alias", normaliser="alias")
     real_name = EncryptedCharField(_("real name"), max_length=200, blank=True)
     service_branch = models.CharField(max_length=16, choices=ServiceBranch.choices)
     rank = EncryptedCharField(_("rank"), max_length=100, blank=True)
@@ -194,7 +199,9 @@ class ContactChannel(VaultModel):
 
 
 class CaseEvent(VaultModel):
-    """A line of a case's timeline. `text` (a note or a reason) is encrypted with the case key."""
+    """A line of a case's timeline, encrypted with the case key: `text` is what a person typed (a
+    note, a reason), `message` a sentence the system wrote (`supportdesk.messages`), shown in
+    each reader's language."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Intake")
@@ -214,6 +221,7 @@ class CaseEvent(VaultModel):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     text = EncryptedTextField(blank=True)
+    message = EncryptedJSONField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -224,6 +232,14 @@ class CaseEvent(VaultModel):
 
     class Meta:
         indexes = [models.Index(fields=["case", "-created_at"], name="caseevent_case_created")]
+
+    @property
+    def sentence(self) -> str:
+        """The system's sentence in the language active now ("" if none, shown as such if the
+        case was shredded)."""
+        if is_shredded(self.message):
+            return str(self.message)
+        return rendered(self.message)
 
 
 class DuplicateFlag(models.Model):

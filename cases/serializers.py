@@ -313,7 +313,8 @@ class CaseEventOutput(serializers.Serializer):
     kind = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    text = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField(help_text="What a person wrote: a note, a reason.")
+    sentence = serializers.CharField(help_text="What the system wrote, in the reader's language.")
     actor = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 

@@ -10,6 +10,7 @@ CDM = CASE + "cdm/<uuid:request_id>/"
 urlpatterns = [
     path("", views.case_list_view, name="list"),
     path("new/", views.case_create_view, name="create"),
+    path("search/", views.case_search_view, name="search"),
     path("duplicates/", views.duplicates_view, name="duplicates"),
     path(
         "duplicates/<uuid:flag_id>/resolve/",

@@ -205,6 +205,9 @@ LOGIN_ACCOUNT_DELAY_AFTER = env.int("LOGIN_ACCOUNT_DELAY_AFTER", default=3)
 LOGIN_ACCOUNT_LOCK_AFTER = env.int("LOGIN_ACCOUNT_LOCK_AFTER", default=6)
 LOGIN_IP_LOCK_AFTER = env.int("LOGIN_IP_LOCK_AFTER", default=30)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
+# Case search (cases/search.py): searches per user per window, then 429 until the window ends.
+CASE_SEARCH_LIMIT = env.int("CASE_SEARCH_LIMIT", default=30)
+CASE_SEARCH_WINDOW_SECONDS = env.int("CASE_SEARCH_WINDOW_SECONDS", default=10 * 60)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
@@ -272,6 +275,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One schema name for a choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"WaypointEnum": "relocation.models.Waypoint"},
 }
 
 # --- Internationalisation ---------------------------------------------------------------------
@@ -503,3 +508,55 @@ CELERY_BEAT_SCHEDULE |= {
 # --- Cases (cases/) ---------------------------------------------------------------------------
 # A submitted CDM-code request with no answer after this many days reminds the coordinators.
 CDM_ANSWER_DAYS = env.int("CDM_ANSWER_DAYS", default=14)
+
+# --- Relocation (relocation/) -------------------------------------------------------------------
+# A leg under way expects a check-in this often unless its team or the leg says otherwise.
+RELOCATION_CHECKIN_INTERVAL_MINUTES = env.int("RELOCATION_CHECKIN_INTERVAL_MINUTES", default=60)
+# The ladder of a missed check-in, each step this many minutes after the check-in was due: the
+# escort is reminded, then the team's volunteers, then the coordinators, then the leg is marked
+# overdue and the coordinators are asked to confirm "lost contact" (docs/relocation.md).
+RELOCATION_LADDER_ESCORT_MINUTES = env.int("RELOCATION_LADDER_ESCORT_MINUTES", default=15)
+RELOCATION_LADDER_TEAM_MINUTES = env.int("RELOCATION_LADDER_TEAM_MINUTES", default=30)
+RELOCATION_LADDER_COORDINATORS_MINUTES = env.int(
+    "RELOCATION_LADDER_COORDINATORS_MINUTES", default=45
+)
+RELOCATION_LADDER_OVERDUE_MINUTES = env.int("RELOCATION_LADDER_OVERDUE_MINUTES", default=60)
+if not (
+    0
+    <= RELOCATION_LADDER_ESCORT_MINUTES
+    < RELOCATION_LADDER_TEAM_MINUTES
+    < RELOCATION_LADDER_COORDINATORS_MINUTES
+    < RELOCATION_LADDER_OVERDUE_MINUTES
+):
+    raise ImproperlyConfigured(
+        "The RELOCATION_LADDER_*_MINUTES must grow: escort < team < coordinators < overdue."
+    )
+# A plan whose journey (first departure to last arrival) is planned longer than this is warned.
+RELOCATION_TRAVEL_WARNING_HOURS = env.int("RELOCATION_TRAVEL_WARNING_HOURS", default=24)
+# The missed-check-in sweep: how often beat runs it, and how many legs one transaction takes.
+RELOCATION_CHECKIN_SWEEP_SECONDS = env.int("RELOCATION_CHECKIN_SWEEP_SECONDS", default=60)
+RELOCATION_CHECKIN_SWEEP_BATCH = env.int("RELOCATION_CHECKIN_SWEEP_BATCH", default=500)
+CELERY_BEAT_SCHEDULE |= {
+    "relocation-checkins-sweep": {
+        "task": "relocation.checkins_sweep",
+        "schedule": float(RELOCATION_CHECKIN_SWEEP_SECONDS),
+        "options": {"expires": float(RELOCATION_CHECKIN_SWEEP_SECONDS)},
+    },
+}
+
+# --- Funds (funds/) ---------------------------------------------------------------------------
+# The largest amount one donation or disbursement may carry, in major units (docs/funds.md).
+FUNDS_MAX_AMOUNT_MMK = env.int("FUNDS_MAX_AMOUNT_MMK", default=100_000_000)
+FUNDS_MAX_AMOUNT_USD = env.int("FUNDS_MAX_AMOUNT_USD", default=50_000)
+FUNDS_MAX_AMOUNT_THB = env.int("FUNDS_MAX_AMOUNT_THB", default=1_500_000)
+# Above this (major units) a disbursement needs two coordinators and a verified case.
+FUNDS_THRESHOLD_MMK = env.int("FUNDS_THRESHOLD_MMK", default=500_000)
+FUNDS_THRESHOLD_USD = env.int("FUNDS_THRESHOLD_USD", default=250)
+FUNDS_THRESHOLD_THB = env.int("FUNDS_THRESHOLD_THB", default=8_000)
+# A request waiting this long reminds the team's coordinators.
+FUNDS_APPROVAL_REMINDER_HOURS = env.int("FUNDS_APPROVAL_REMINDER_HOURS", default=24)
+# Approved but unpaid, paid but unconfirmed: the requester is reminded after this long.
+FUNDS_UNPAID_REMINDER_HOURS = env.int("FUNDS_UNPAID_REMINDER_HOURS", default=48)
+FUNDS_UNCONFIRMED_REMINDER_HOURS = env.int("FUNDS_UNCONFIRMED_REMINDER_HOURS", default=72)
+# Approved but unpaid after this many days: the approval expires and the reservation is released.
+FUNDS_APPROVAL_EXPIRY_DAYS = env.int("FUNDS_APPROVAL_EXPIRY_DAYS", default=7)

@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import api_urls as cases_api
+from relocation import api_urls as relocation_api
 from supportdesk import health
 from supportdesk.accounts import api_urls as accounts_api
 from supportdesk.accounts import views as account_views
@@ -20,6 +21,7 @@ API_ROUTES: list[URLPattern | URLResolver] = [
     *followups_api.urlpatterns,  # the user's notifications, and the administrators' problem list
     *audit_api.urlpatterns,  # the administrators' audit log and alerts
     *cases_api.urlpatterns,
+    *relocation_api.urlpatterns,  # safe houses, route plans, legs, check-ins
 ]
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils.functional import lazystr
 
 from supportdesk.accounts.models import User
 from supportdesk.celery import app as celery_app
+from supportdesk.messages import Message
 from supportdesk.testing import verified_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +167,9 @@ def test_the_login_page_is_offered_in_burmese(client: Client) -> None:
 def test_the_header_shows_the_unread_alert_count(volunteer: User) -> None:
     from supportdesk.followups.services import notify_users
 
-    notify_users(users=[volunteer], kind="test", text="Something to look at", link="/")
+    notify_users(
+        users=[volunteer], kind="test", message=Message(lazystr("Something to look at")), link="/"
+    )
     page = verified_client(volunteer).get("/").content.decode()
     assert 'Inbox <span class="badge">1</span>' in page
     assert "Audit log" not in page  # administrators only

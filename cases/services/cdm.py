@@ -32,6 +32,7 @@ from supportdesk.audit.actions import AuditActions
 from supportdesk.audit.services import audit_record_reads, change_record
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
+from supportdesk.messages import Message
 from supportdesk.workflow import Move
 
 CDM_UNANSWERED = "cdm.unanswered"
@@ -69,7 +70,9 @@ def _recorded(request: CdmRequest, *, actor: User, action: str, fields: Sequence
         obj=request,
         fields=fields,
         timeline=[
-            timeline_event(case=request.case, kind=CaseEvent.Kind.CDM, actor=actor, text=str(label))
+            timeline_event(
+                case=request.case, kind=CaseEvent.Kind.CDM, actor=actor, message=Message(label)
+            )
         ],
     )
 
@@ -87,6 +90,12 @@ def cdm_request_create(*, actor: User, case: Case, kind: str) -> CdmRequest:
     request = CdmRequest.objects.create(id=uuid.uuid4(), case=case, kind=kind, created_by=actor)
     _recorded(request, actor=actor, action=CdmActions.CREATE, fields=["kind"])
     return request
+
+
+def field_labels(names: Sequence[str]) -> str:
+    """Case fields as a person reads them ("real name, date left"), in their language."""
+    fields = [Case._meta.get_field(name) for name in names]
+    return ", ".join(str(getattr(field, "verbose_name", field.name)) for field in fields)
 
 
 def missing_details(case: Case) -> list[str]:
@@ -109,7 +118,7 @@ def cdm_request_mark_ready(*, actor: User, request: CdmRequest) -> CdmRequest:
     missing = missing_details(request.case)
     if missing:
         raise CdmNotAllowed(
-            _("Service details are missing: %(fields)s.") % {"fields": ", ".join(missing)}
+            _("Service details are missing: %(fields)s.") % {"fields": field_labels(missing)}
         )
     request.state, request.checked_by = move.target, actor
     request.save(update_fields=["state", "checked_by", "updated_at"])
@@ -240,7 +249,11 @@ def cdm_unanswered(followup: FollowUp) -> None:
         return
     followup_notify(
         followup=followup,
-        text=_("Case %(ref)s: the CDM-code request has had no answer yet. Ask the ministry.")
-        % {"ref": request.case.ref},
+        message=Message(
+            gettext_lazy(
+                "Case %(ref)s: the CDM-code request has had no answer yet. Ask the ministry."
+            ),
+            ref=request.case.ref,
+        ),
         link=f"/cases/{request.case_id}/",
     )

@@ -16,6 +16,7 @@ from supportdesk.accounts import scope
 from supportdesk.accounts.models import Team, User
 from supportdesk.errors import Conflict, NotFound
 from supportdesk.followups.services import notify_users
+from supportdesk.messages import Message
 from supportdesk.vault.normalise import normalise_text
 
 if TYPE_CHECKING:
@@ -50,16 +51,19 @@ def timeline_event(
     kind: str,
     actor: User | None,
     text: str = "",
+    message: Message | None = None,
     from_status: str = "",
     to_status: str = "",
 ) -> CaseEvent:
     """A line of the case's timeline, not yet saved: `change_record` saves it with its audit row.
-    Its text is sealed under the case's key."""
+    `text` is what a person typed (a note, a reason); `message` a sentence the system writes, read
+    in each reader's language. Both are sealed under the case's key."""
     return CaseEvent(
         case=case,
         kind=kind,
         actor=actor,
         text=clean_text(text),
+        message=message.to_json() if message else None,
         from_status=from_status,
         to_status=to_status,
     )
@@ -102,14 +106,19 @@ def case_link(case: Case) -> str:
 
 
 def coordinators_notify(
-    *, case: Case, kind: str, text: str, dedupe_key: str | None = None, link: str | None = None
+    *,
+    case: Case,
+    kind: str,
+    message: Message,
+    dedupe_key: str | None = None,
+    link: str | None = None,
 ) -> None:
     """Tell the case team's coordinators. Texts name a case by its reference, never by alias:
     notifications are stored unencrypted, and even an alias links a person to a risk."""
     notify_users(
         users=coordinators_of([case.team]),
         kind=kind,
-        text=text,
+        message=message,
         link=case_link(case) if link is None else link,
         dedupe_key=dedupe_key,
     )

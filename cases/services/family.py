@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.audit_actions import FamilyActions
@@ -29,6 +28,7 @@ from supportdesk.accounts.models import User
 from supportdesk.audit.services import audit_record, change_record
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
+from supportdesk.messages import Message
 from supportdesk.vault.normalise import normalise_phone
 
 FLAG_REVIEW = "family_flag.review"
@@ -130,7 +130,7 @@ def security_flag_add(
         obj=flag,
         fields=["kind", "severity", "source"] if source else ["kind", "severity"],
         timeline=[
-            timeline_event(case=case, kind=CaseEvent.Kind.FLAG, actor=actor, text=str(label))
+            timeline_event(case=case, kind=CaseEvent.Kind.FLAG, actor=actor, message=Message(label))
         ],
     )
     followup_schedule(kind=FLAG_REVIEW, subject=flag, due_at=_review_due(review_on), team=case.team)
@@ -139,8 +139,11 @@ def security_flag_add(
             case=case,
             kind="family_flag.urgent",
             dedupe_key=f"flag:{flag.pk}",
-            text=_("Case %(ref)s: a relative was reported %(flag)s.")
-            % {"ref": case.ref, "flag": str(label).lower()},
+            message=Message(
+                gettext_lazy("Case %(ref)s: a relative was reported: %(flag)s."),
+                ref=case.ref,
+                flag=label,
+            ),
         )
     return flag
 
@@ -205,6 +208,8 @@ def flag_review_due(followup: FollowUp) -> None:
     case = flag.family_member.case
     followup_notify(
         followup=followup,
-        text=_("Case %(ref)s: a family flag is due for review.") % {"ref": case.ref},
+        message=Message(
+            gettext_lazy("Case %(ref)s: a family flag is due for review."), ref=case.ref
+        ),
         link=f"/cases/{case.pk}/",
     )

@@ -30,6 +30,7 @@ from cases.workflows import CASE_STATUS
 from supportdesk.accounts.models import Team, User
 from supportdesk.audit.services import audit_record, change_record
 from supportdesk.followups.services import notify_users
+from supportdesk.messages import Message
 from supportdesk.vault.normalise import normalise_handle, normalise_phone
 
 # Free-text and identifying fields of a case, all encrypted; Burmese text is normalised first.
@@ -202,7 +203,9 @@ def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list
         notify_users(
             users=coordinators_of(Team.objects.filter(pk__in=teams)),
             kind="case.duplicate",
-            text=_("A new case may be the same person as an existing one: please check."),
+            message=Message(
+                gettext_lazy("A new case may be the same person as an existing one: please check.")
+            ),
             link="/cases/duplicates/",
             dedupe_key=f"duplicate:{case.pk}",
         )
@@ -274,18 +277,18 @@ def case_merge(*, actor: User, source: Case, target: Case) -> None:
                 actor=actor,
                 from_status=previous,
                 to_status=move.target,
-                text=_("Merged into another case."),
+                message=Message(gettext_lazy("Merged into another case.")),
             ),
             timeline_event(
                 case=target,
                 kind=CaseEvent.Kind.DUPLICATE,
                 actor=actor,
-                text=_("A duplicate case was merged into this one."),
+                message=Message(gettext_lazy("A duplicate case was merged into this one.")),
             ),
         ],
     )
     coordinators_notify(
         case=target,
         kind="case.merged",
-        text=_("Two cases were merged into case %(ref)s.") % {"ref": target.ref},
+        message=Message(gettext_lazy("Two cases were merged into case %(ref)s."), ref=target.ref),
     )

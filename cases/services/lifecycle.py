@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.audit_actions import CaseActions
 from cases.models import Case, CaseEvent, SecurityFlag
@@ -26,6 +27,7 @@ from cases.workflows import (
 )
 from supportdesk.accounts.models import Team, User
 from supportdesk.audit.services import audit_record, change_record
+from supportdesk.messages import Message
 
 __all__ = ["NotAllowed", "TransitionNotAllowed", "VerificationNotAllowed"]
 
@@ -91,7 +93,7 @@ def case_transition(*, actor: User, case: Case, to_status: str, reason: str = ""
         coordinators_notify(
             case=case,
             kind="case.alarm",
-            text=_("Case %(ref)s: %(status)s") % {"ref": case.ref, "status": label},
+            message=Message(gettext_lazy("Case %(ref)s: %(status)s"), ref=case.ref, status=label),
         )
     return case
 
@@ -186,7 +188,7 @@ def case_assign(*, actor: User, case: Case, team: Team) -> Case:
         coordinators_notify(
             case=case,
             kind="case.assigned",
-            text=_("Case %(ref)s was moved to your team.") % {"ref": case.ref},
+            message=Message(gettext_lazy("Case %(ref)s was moved to your team."), ref=case.ref),
         )
     return case
 

@@ -54,6 +54,19 @@ def _case_list() -> ViewCoverage:
     return ViewCoverage(user=user, api=True, expect=[("case.list_view", "cases.case", case.pk.hex)])
 
 
+@register_personal_data_route("api:case-search")
+def _case_search() -> ViewCoverage:
+    user, team = _member()
+    case = CaseFactory.create(team=team)
+    return ViewCoverage(
+        user=user,
+        method="post",
+        data={"query": case.ref},
+        api=True,
+        expect=[("case.list_view", "cases.case", case.pk.hex), ("case.search", "", "")],
+    )
+
+
 _case_route("case-detail", method="get")
 _case_route("case-timeline", method="get")
 _case_route("case-contacts", data={"kind": "signal", "value": "09 420 123456"})

@@ -38,6 +38,17 @@ def _case_list() -> ViewCoverage:
     return ViewCoverage(user=_member(case.team), expect=_listed(case))
 
 
+@register_personal_data_route("cases:search")
+def _case_search() -> ViewCoverage:
+    case = CaseFactory.create()
+    return ViewCoverage(
+        user=_member(case.team),
+        method="post",
+        data={"q": case.ref},
+        expect=[*_listed(case), ("case.search", "", "")],
+    )
+
+
 def _case_page(name: str, extra: Callable[[Case], dict[str, Any]] | None = None) -> None:
     """A GET of a route under /cases/<case_id>/ shows the case page."""
 

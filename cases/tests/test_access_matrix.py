@@ -101,7 +101,8 @@ ROWS = [
     ),
 ]
 # Collections: scoped lists (tested below), not objects that could answer 404.
-COLLECTIONS = {"cases", "case-duplicates", "case-statistics", "cdm-export"}
+# Search is one too: out of scope it finds nothing, the same answer as no match.
+COLLECTIONS = {"cases", "case-duplicates", "case-statistics", "cdm-export", "case-search"}
 
 
 @pytest.fixture
@@ -170,3 +171,5 @@ def test_collections_show_only_the_users_teams(world, outsider, administrator) -
         assert api.get("/api/v1/cases/duplicates/").json() == []
         export = api.get("/api/v1/cases/cdm-requests/export.csv")
         assert export.status_code == 200 and export.content.decode().count("\n") == 1
+        search = api.post("/api/v1/cases/search/", {"query": world["case"].ref}, format="json")
+        assert search.status_code == 200 and search.json() == {"results": []}

@@ -93,7 +93,7 @@ def test_a_case_action_answers_with_the_state_and_decrypts_nothing(
     assert not AuditEvent.objects.filter(action__in=["case.view", "case.list_view"]).exists()
 
 
-def test_a_transition_costs_11_queries(volunteer, team, django_assert_num_queries) -> None:
+def test_a_transition_costs_12_queries(volunteer, team, django_assert_num_queries) -> None:
     case = CaseFactory.create(team=team)
     api = token_client(volunteer)
     # 1 the bearer token and its user
@@ -104,12 +104,13 @@ def test_a_transition_costs_11_queries(volunteer, team, django_assert_num_querie
     #   read it once)
     # 6 UPDATE the status
     # 7 the family's open flags, for the risk
-    # 8 INSERT the timeline entry
-    # 9 INSERT the audit event
-    # 10 RELEASE SAVEPOINT (COMMIT outside tests)
-    # 11 the membership again, for the moves the answer offers next (both workflows, one read)
+    # 8 a flagged leg on the case's live route (relocation's risk source), for the risk
+    # 9 INSERT the timeline entry
+    # 10 INSERT the audit event
+    # 11 RELEASE SAVEPOINT (COMMIT outside tests)
+    # 12 the membership again, for the moves the answer offers next (both workflows, one read)
     # The answer is the locked case as the service left it: no reload, no read event.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = api.post(
             f"{CASES}{case.pk}/transition/", {"to_status": "verifying"}, format="json"
         )

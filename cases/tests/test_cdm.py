@@ -90,7 +90,7 @@ def test_checking_needs_a_verified_case_and_complete_service_details(
     incomplete = cdm_request_create(
         actor=volunteer, case=verified_case(team, service_number="", unit=""), kind="cdm"
     )
-    with pytest.raises(CdmNotAllowed, match="unit, service_number"):
+    with pytest.raises(CdmNotAllowed, match="unit, service number"):
         cdm_request_mark_ready(actor=coordinator, request=incomplete)
 
 
@@ -118,7 +118,7 @@ def test_an_unanswered_request_reminds_the_coordinators(volunteer, coordinator, 
     assert followup.due_at.date() == SUBMITTED_ON + datetime.timedelta(days=14)
     followups_sweep(now=followup.due_at + datetime.timedelta(minutes=1))
     notice = Notification.objects.get(kind=CDM_UNANSWERED)
-    assert notice.user == coordinator and notice.text.startswith(f"Case {request.case.ref}:")
+    assert notice.user == coordinator and notice.sentence.startswith(f"Case {request.case.ref}:")
 
 
 def test_reject_and_withdraw(volunteer, coordinator, team) -> None:

@@ -57,9 +57,9 @@ def test_detained_or_threatened_raises_risk_and_alerts_coordinators_at_once(
     add_flag(volunteer, member, kind)
     assert Case.objects.get(pk=case.pk).risk == Risk.HIGH
     notice = Notification.objects.get(user=coordinator, kind="family_flag.urgent")
-    assert notice.text.startswith(f"Case {case.ref}: a relative was reported")
-    assert "Special" not in notice.text
-    assert "sister" not in notice.text  # the flag's source never leaves the case page
+    assert notice.sentence.startswith(f"Case {case.ref}: a relative was reported")
+    assert "Special" not in notice.sentence
+    assert "sister" not in notice.sentence  # the flag's source never leaves the case page
     assert not Notification.objects.filter(user=volunteer, kind="family_flag.urgent").exists()
 
 
@@ -101,7 +101,7 @@ def test_every_flag_comes_back_for_review_on_its_date(volunteer, team) -> None:
     assert followup.due_at.date() == flag.review_on
     followups_sweep(now=followup.due_at + datetime.timedelta(minutes=1))
     notice = Notification.objects.get(user=volunteer, kind=FLAG_REVIEW)
-    assert notice.text == f"Case {member.case.ref}: a family flag is due for review."
+    assert notice.sentence == f"Case {member.case.ref}: a family flag is due for review."
     followups_sweep(now=followup.due_at + datetime.timedelta(minutes=2))
     assert Notification.objects.filter(user=volunteer, kind=FLAG_REVIEW).count() == 1
 

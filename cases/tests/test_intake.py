@@ -66,7 +66,7 @@ def test_a_duplicate_in_another_team_is_flagged_without_showing_it(
     assert DuplicateFlag.objects.get(case=ours).other_id == theirs.pk
     # Coordinators of both teams hear about it; the text names neither case.
     notice = Notification.objects.get(user=coordinator, kind="case.duplicate")
-    assert "Special" not in notice.text
+    assert "Special" not in notice.sentence
 
 
 def test_zawgyi_text_is_stored_as_unicode(volunteer, team) -> None:

@@ -84,8 +84,8 @@ def test_lost_contact_alerts_the_coordinators_and_raises_risk(volunteer, coordin
     moved = case_transition(actor=volunteer, case=case, to_status=S.LOST_CONTACT)
     assert moved.risk == Risk.HIGH
     notice = Notification.objects.get(user=coordinator, kind="case.alarm")
-    assert notice.text == f"Case {case.ref}: Lost contact"
-    assert "Special" not in notice.text
+    assert notice.sentence == f"Case {case.ref}: Lost contact"
+    assert "Special" not in notice.sentence
     assert not Notification.objects.filter(user=volunteer, kind="case.alarm").exists()
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today().isoformat()
 ONLY_COORDINATORS = "Only a coordinator of this case&#x27;s team can do that."
+CONFIRMED = {"confirmed": "1"}  # the second press of an action that cannot be undone
 
 
 def post(
@@ -304,10 +305,10 @@ def test_resolving_a_flag_lowers_the_risk_and_twice_is_409(volunteer: User, team
     data = {"kind": "detained", "severity": "3", "observed_on": TODAY, "review_on": TODAY}
     post(client, "flag_add", case, data, member_id=member.pk)
     flag = SecurityFlag.objects.get()
-    assert post(client, "flag_resolve", case, flag_id=flag.pk).status_code == 302
+    assert post(client, "flag_resolve", case, CONFIRMED, flag_id=flag.pk).status_code == 302
     case.refresh_from_db()
     assert case.risk == Risk.LOW
-    response = post(client, "flag_resolve", case, flag_id=flag.pk)
+    response = post(client, "flag_resolve", case, CONFIRMED, flag_id=flag.pk)
     assert response.status_code == 409 and "This flag is already resolved." in html(response)
 
 
@@ -318,7 +319,7 @@ def test_a_member_or_flag_of_another_case_is_404(volunteer: User, team: Team) ->
     client = verified_client(volunteer)
     data = {"kind": "contacted", "severity": "2", "observed_on": TODAY, "review_on": TODAY}
     assert post(client, "flag_add", case, data, member_id=member.pk).status_code == 404
-    assert post(client, "flag_resolve", case, flag_id=flag.pk).status_code == 404
+    assert post(client, "flag_resolve", case, CONFIRMED, flag_id=flag.pk).status_code == 404
     assert SecurityFlag.objects.count() == 1 and flag.resolved_at is None
 
 
@@ -388,7 +389,7 @@ def test_a_check_dated_in_the_past_is_a_400_and_a_resolved_flag_409(
     assert response.status_code == 400 and "Choose today or a later date." in html(response)
     flag.refresh_from_db()
     assert flag.review_on == before
-    post(client, "flag_resolve", case, flag_id=flag.pk)
+    post(client, "flag_resolve", case, CONFIRMED, flag_id=flag.pk)
     response = post(client, "flag_review", case, {"next_review_on": TODAY}, flag_id=flag.pk)
     assert response.status_code == 409 and "This flag is already resolved." in html(response)
 
@@ -480,10 +481,10 @@ def test_reject_needs_a_reason_and_withdraw_closes(coordinator: User, team: Team
     request.refresh_from_db()
     assert request.state == CdmRequest.State.REJECTED
     other = CdmRequestFactory.create(case=case)
-    assert post(client, "cdm_withdraw", case, request_id=other.pk).status_code == 302
+    assert post(client, "cdm_withdraw", case, CONFIRMED, request_id=other.pk).status_code == 302
     other.refresh_from_db()
     assert other.state == CdmRequest.State.WITHDRAWN
-    again = post(client, "cdm_withdraw", case, request_id=other.pk)
+    again = post(client, "cdm_withdraw", case, CONFIRMED, request_id=other.pk)
     assert again.status_code == 409 and "that step is not possible now" in html(again)
 
 

@@ -19,9 +19,10 @@ def flag_between(newer: Case, older: Case) -> DuplicateFlag:
     return DuplicateFlag.objects.create(case=newer, other=older, matched_on="phone")
 
 
-def resolve(user: User, flag: DuplicateFlag, same: str):
+def resolve(user: User, flag: DuplicateFlag, same: str, confirmed: str = "1"):
+    """A decision, pressed twice as the page asks (`confirmed=""`: the first press only)."""
     url = reverse("cases:duplicate_resolve", args=[flag.pk])
-    return verified_client(user).post(url, {"same_person": same})
+    return verified_client(user).post(url, {"same_person": same, "confirmed": confirmed})
 
 
 def test_a_coordinator_sees_both_cases_of_their_team(coordinator: User, team: Team) -> None:

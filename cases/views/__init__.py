@@ -31,6 +31,7 @@ from cases.views.pages import (
     case_list_view,
     statistics_view,
 )
+from cases.views.search import case_search_view
 
 __all__ = [
     "case_assign_view",
@@ -41,6 +42,7 @@ __all__ = [
     "case_hold_view",
     "case_list_view",
     "case_note_view",
+    "case_search_view",
     "case_transition_view",
     "case_verification_revoke_view",
     "case_verify_view",

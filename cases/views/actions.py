@@ -7,6 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import Http404, HttpResponse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cases import selectors
@@ -28,7 +29,9 @@ from cases.forms import (
 )
 from cases.models import Case, CdmRequest, FamilyMember, SecurityFlag
 from cases.services import cdm, family, intake, lifecycle
-from cases.views.common import FormInvalid, case_action, done, valid
+from cases.views.common import FormInvalid, case_action, case_url, done, valid
+from cases.views.confirm import confirm_page, confirmed
+from cases.workflows import CDM_REQUEST
 from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
 
@@ -166,6 +169,27 @@ def security_flag_resolve_view(
     request: AuthenticatedRequest, case_id: UUID, flag_id: UUID
 ) -> HttpResponse:
     flag = _flag(request, case_id, flag_id)
+    if not confirmed(request):
+        if flag.resolved_at is not None:
+            raise family.FlagResolved()
+        return confirm_page(
+            request,
+            question=_("Mark this risk as resolved?"),
+            details=[
+                _("%(kind)s: %(relation)s, recorded %(date)s")
+                % {
+                    "kind": flag.get_kind_display(),
+                    "relation": flag.family_member.get_relation_display(),
+                    "date": date_format(flag.observed_on),
+                }
+            ],
+            consequence=_(
+                "It will no longer count towards the case's risk or come back for review. If the "
+                "danger returns, record it again."
+            ),
+            button=_("Yes, it is resolved"),
+            back=case_url(case_id, "family"),
+        )
     family.security_flag_resolve(actor=request.user, flag=flag)
     return done(request, case_id, _("Marked as resolved."), "family")
 
@@ -239,5 +263,24 @@ def cdm_reject_view(request: AuthenticatedRequest, case_id: UUID, request_id: UU
 def cdm_withdraw_view(
     request: AuthenticatedRequest, case_id: UUID, request_id: UUID
 ) -> HttpResponse:
-    cdm.cdm_request_withdraw(actor=request.user, request=_cdm_request(request, case_id, request_id))
+    cdm_request = _cdm_request(request, case_id, request_id)
+    if not confirmed(request):
+        CDM_REQUEST.check(
+            user=request.user,
+            team=cdm_request.case.team,
+            state=cdm_request.state,
+            name="withdraw",
+        )
+        return confirm_page(
+            request,
+            question=_("Withdraw this CDM-code request?"),
+            details=[f"{cdm_request.get_kind_display()}: {cdm_request.get_state_display()}"],
+            consequence=_(
+                "A withdrawn request cannot be taken up again: a new request would have to be "
+                "started and checked from the beginning."
+            ),
+            button=_("Yes, withdraw it"),
+            back=case_url(case_id, "cdm"),
+        )
+    cdm.cdm_request_withdraw(actor=request.user, request=cdm_request)
     return done(request, case_id, _("Request withdrawn."), "cdm")

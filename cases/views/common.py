@@ -60,6 +60,7 @@ CASE_PAGE_FIELDS = (
     *(f"family.{name}" for name in FAMILY_FIELDS),
     *(f"cdm_requests.{name}" for name in CDM_FIELDS),
     "events.text",
+    "events.message",
 )
 TIMELINE_LENGTH = 50
 VOUCHER_CHOICES = 100
@@ -218,6 +219,13 @@ def _referrer(user: User, case: Case) -> Case | None:
     return selectors.cases_for_user(user=user).filter(pk=case.referred_by_id).only("id").first()
 
 
+def _merged_into(user: User, case: Case) -> Case | None:
+    """The case this one was merged into, if the user may open it (shown by its reference)."""
+    if case.merged_into_id is None:
+        return None
+    return selectors.cases_for_user(user=user).filter(pk=case.merged_into_id).only("id").first()
+
+
 def case_page(
     request: AuthenticatedRequest,
     case_id: UUID,
@@ -245,6 +253,7 @@ def case_page(
         "open_form": invalid.name if invalid else open_form,
         "possible_duplicates": selectors.possible_duplicate_count(case=case),
         "referrer": _referrer(user, case),
+        "merged_into": _merged_into(user, case),
     }
     audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
     if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers

@@ -22,7 +22,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.services import user_revoke_all
@@ -31,6 +31,7 @@ from supportdesk.audit.actions import AuditActions
 from supportdesk.audit.models import AuditAlert, AuditCheckpoint, AuditEvent
 from supportdesk.audit.services import audit_record
 from supportdesk.followups.services import notify_users
+from supportdesk.messages import Message
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def alerts_notify_administrators(*, alerts: list[AuditAlert]) -> None:
         notify_users(
             users=administrators,
             kind="audit.alert",
-            text=_("Access alert: %(kind)s") % {"kind": alert.get_kind_display()},
+            message=Message(
+                gettext_lazy("Access alert: %(kind)s"), kind=AuditAlert.Kind(alert.kind).label
+            ),
             link=reverse("audit:alert", kwargs={"alert_id": alert.pk}),
             dedupe_key=f"audit-alert:{alert.pk}",
         )

@@ -29,7 +29,7 @@ def paginated(
 class NotificationOutput(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
-    text = serializers.CharField()
+    text = serializers.CharField(source="sentence", help_text="In the reader's language.")
     link = serializers.CharField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.messages import rendered
+
 
 class FollowUp(models.Model):
     class State(models.TextChoices):
@@ -92,15 +94,17 @@ def new_dedupe_key() -> str:
 
 
 class Notification(models.Model):
-    """An alert in a user's inbox, stored unencrypted: its text names a case by reference at most;
-    the details sit behind `link`."""
+    """An alert in a user's inbox, stored unencrypted: its message names a case by reference at
+    most; the details sit behind `link`. The message is kept as its source sentence and parameters
+    (`supportdesk.messages`) and read in the reader's language."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=64)
-    text = models.CharField(max_length=300)
+    message = models.JSONField(default=dict, blank=True)
+    text = models.CharField(max_length=300, blank=True)  # notifications from before messages
     link = models.CharField(max_length=300, blank=True)  # a path on this site, never an outside URL
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -129,3 +133,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+    @property
+    def sentence(self) -> str:
+        """What the notification says, in the language active now."""
+        return rendered(self.message, fallback=self.text)

@@ -23,6 +23,7 @@ from supportdesk.errors import Conflict
 from supportdesk.followups import conf
 from supportdesk.followups.audit_actions import FollowUpActions
 from supportdesk.followups.models import FollowUp, Notification, new_dedupe_key
+from supportdesk.messages import Message
 
 logger = logging.getLogger(__name__)
 
@@ -148,14 +149,15 @@ def notify_users(
     *,
     users: Iterable[User],
     kind: str,
-    text: str,
+    message: Message,
     link: str = "",
     dedupe_key: str | None = None,
 ) -> None:
     """Put a notification in each user's inbox and email them after commit that there is news.
 
-    Notifications are stored unencrypted: `text` names a case by its short reference (at most
-    its alias) and nothing more personal; the link leads to the details, behind login. With a
+    Notifications are stored unencrypted: `message` names a case by its short reference and
+    nothing more personal (never an alias or a place); the link leads to the details, behind
+    login. Each reader sees it in their own language. With a
     `dedupe_key`, a user gets at most one notification for that key, however often the caller is
     retried.
     """
@@ -167,7 +169,7 @@ def notify_users(
         Notification(
             user=user,
             kind=kind,
-            text=text[:300],
+            message=message.to_json(),
             link=link,
             created_at=now,
             dedupe_key=dedupe_key or new_dedupe_key(),
@@ -180,13 +182,13 @@ def notify_users(
 
 
 def followup_notify(
-    *, followup: FollowUp, text: str, link: str = "", users: Iterable[User] | None = None
+    *, followup: FollowUp, message: Message, link: str = "", users: Iterable[User] | None = None
 ) -> None:
     """Notify the users a duty concerns, once per user for this follow-up (retries add nothing)."""
     notify_users(
         users=followup_recipients(followup) if users is None else users,
         kind=followup.kind,
-        text=text,
+        message=message,
         link=link,
         dedupe_key=f"followup:{followup.pk}",
     )

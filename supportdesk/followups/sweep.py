@@ -29,13 +29,14 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from supportdesk.accounts.models import User
 from supportdesk.followups import conf
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.registry import TRANSIENT_ERRORS, handler_for
 from supportdesk.followups.services import notify_users
+from supportdesk.messages import Message
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +206,13 @@ def followup_alert_failed(*, followup_id: int, kind: str, error_name: str) -> No
     notify_users(
         users=User.objects.filter(role=User.Role.ADMINISTRATOR, is_active=True),
         kind="followup.failed",
-        text=_("A follow-up could not be completed (%(kind)s #%(id)s). It needs attention.")
-        % {"kind": kind, "id": followup_id},
+        message=Message(
+            gettext_lazy(
+                "A follow-up could not be completed (%(kind)s #%(id)s). It needs attention."
+            ),
+            kind=kind,
+            id=followup_id,
+        ),
         link=reverse("followups:problems"),
         dedupe_key=f"followup-failed:{followup_id}",
     )

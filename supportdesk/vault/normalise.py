@@ -28,6 +28,12 @@ PHONE_INVALID = _(
     "This does not look like a phone number. Write it as it is dialled, for example "
     "09 420 123456, +95 9 420 123456 or +66 81 234 5678."
 )
+# Refused, not dropped: a number stored without the extension someone typed would match (and
+# be called as) a different line. Mobile numbers, which is what defectors use, have none.
+PHONE_EXTENSION = _(
+    "A phone number with an extension cannot be used: write the number without it (a mobile "
+    "number has no extension)."
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ def normalise_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
             parsed = thai
     if parsed is None:
         raise ValidationError(PHONE_INVALID, code="phone_invalid")
+    if parsed.extension:
+        raise ValidationError(PHONE_EXTENSION, code="phone_extension")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -95,6 +103,12 @@ def normalise_text(raw: str) -> Normalised:
     return Normalised(value=text, needs_review=needs_review)
 
 
+def normalise_alias(raw: str) -> str:
+    """A name a person goes by, as they would be found by it: Burmese-aware (`normalise_text`),
+    case-folded, runs of spaces made one ("Special  007" is "special 007")."""
+    return " ".join(normalise_text(str(raw)).value.casefold().split())
+
+
 def normalise_exact(raw: str) -> str:
     return unicodedata.normalize("NFC", str(raw)).strip()
 
@@ -106,4 +120,5 @@ NORMALISERS = {
     "text": lambda raw: normalise_text(raw).value,
     "name": lambda raw: normalise_text(raw).value.casefold(),
     "exact": normalise_exact,
+    "alias": normalise_alias,
 }

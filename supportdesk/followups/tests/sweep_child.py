@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import django
+from django.utils.functional import lazystr
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
 django.setup()
@@ -21,12 +22,15 @@ from supportdesk.followups.models import FollowUp  # noqa: E402
 from supportdesk.followups.registry import register_handler  # noqa: E402
 from supportdesk.followups.services import followup_notify  # noqa: E402
 from supportdesk.followups.sweep import followups_sweep  # noqa: E402
+from supportdesk.messages import Message  # noqa: E402
 
 KIND = "test.killed"
 
 
 def handler(followup: FollowUp) -> None:
-    followup_notify(followup=followup, text="Check-in missed: Special 007", link="/")
+    followup_notify(
+        followup=followup, message=Message(lazystr("Check-in missed: Special 007")), link="/"
+    )
     marker = os.environ.get("SWEEP_CHILD_BLOCK")
     if marker:
         Path(marker).write_text("in the handler")

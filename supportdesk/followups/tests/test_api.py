@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.functional import lazystr
 from rest_framework.test import APIClient
 
 from supportdesk.accounts.models import User
@@ -15,13 +16,14 @@ from supportdesk.audit.models import AuditEvent
 from supportdesk.followups.models import FollowUp, Notification
 from supportdesk.followups.services import followup_schedule, notify_users
 from supportdesk.followups.tests.retentiontest.models import Dossier
+from supportdesk.messages import Message
 
 ApiFor = Callable[[User], APIClient]
 PageFor = Callable[[User], Client]
 
 
 def alert(user: User, text: str = "Check-in missed: Special 007") -> Notification:
-    notify_users(users=[user], kind="checkin.missed", text=text, link="/")
+    notify_users(users=[user], kind="checkin.missed", message=Message(lazystr(text)), link="/")
     return Notification.objects.filter(user=user).latest("created_at")
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection, transaction
+from django.utils.functional import lazystr
 
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.models import FollowUp, Notification
@@ -15,6 +16,7 @@ from supportdesk.followups.services import followup_notify, followup_schedule
 from supportdesk.followups.sweep import SweepResult, followups_sweep
 from supportdesk.followups.tests.conftest import past
 from supportdesk.followups.tests.retentiontest.models import Dossier
+from supportdesk.messages import Message
 
 ROWS = 120
 
@@ -28,7 +30,7 @@ def test_due_rows_are_processed_once_by_two_sweeps_running_at_once(
 
     def handler(followup: FollowUp) -> None:
         time.sleep(0.003)  # long enough for the two sweeps to interleave
-        followup_notify(followup=followup, text="Check-in missed")
+        followup_notify(followup=followup, message=Message(lazystr("Check-in missed")))
         with lock:
             calls.append((followup.pk, threading.current_thread().name))
 

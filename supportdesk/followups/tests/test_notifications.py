@@ -7,6 +7,7 @@ from django.conf import LazySettings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+from django.utils.functional import lazystr
 
 from supportdesk.accounts.models import User
 from supportdesk.followups.models import Notification
@@ -16,6 +17,7 @@ from supportdesk.followups.services import (
     notifications_email_send,
     notify_users,
 )
+from supportdesk.messages import Message
 
 
 class RefusingBackend(BaseEmailBackend):
@@ -32,9 +34,14 @@ def reachable(volunteer: User) -> User:
 
 def test_the_same_dedupe_key_notifies_each_user_once(volunteer: User, coordinator: User) -> None:
     for _ in range(3):
-        notify_users(users=[volunteer, coordinator], kind="k", text="t", dedupe_key="duty:1")
-    notify_users(users=[volunteer], kind="k", text="t")
-    notify_users(users=[volunteer], kind="k", text="t")
+        notify_users(
+            users=[volunteer, coordinator],
+            kind="k",
+            message=Message(lazystr("t")),
+            dedupe_key="duty:1",
+        )
+    notify_users(users=[volunteer], kind="k", message=Message(lazystr("t")))
+    notify_users(users=[volunteer], kind="k", message=Message(lazystr("t")))
 
     assert Notification.objects.filter(user=volunteer).count() == 3
     assert Notification.objects.filter(user=coordinator).count() == 1
@@ -43,21 +50,21 @@ def test_the_same_dedupe_key_notifies_each_user_once(volunteer: User, coordinato
 def test_inactive_users_are_not_notified(volunteer: User) -> None:
     volunteer.is_active = False
     volunteer.save(update_fields=["is_active"])
-    notify_users(users=[volunteer], kind="k", text="t")
+    notify_users(users=[volunteer], kind="k", message=Message(lazystr("t")))
     assert not Notification.objects.exists()
 
 
 @pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/x", "javascript:x"])
 def test_links_must_stay_on_this_site(volunteer: User, link: str) -> None:
     with pytest.raises(BadLink):
-        notify_users(users=[volunteer], kind="k", text="t", link=link)
+        notify_users(users=[volunteer], kind="k", message=Message(lazystr("t")), link=link)
 
 
 def test_email_is_enqueued_only_after_commit(
     volunteer: User, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify_users(users=[volunteer], kind="k", text="t")
+        notify_users(users=[volunteer], kind="k", message=Message(lazystr("t")))
     assert len(callbacks) == 1
 
 
@@ -65,8 +72,18 @@ def test_the_email_says_how_many_alerts_and_links_to_the_inbox_only(
     reachable: User, settings: LazySettings
 ) -> None:
     settings.SUPPORTDESK_BASE_URL = "https://desk.example.org/"
-    notify_users(users=[reachable], kind="k", text="Check-in missed: Special 007", link="/c/1/")
-    notify_users(users=[reachable], kind="k", text="Route changed: Special 007", link="/c/1/")
+    notify_users(
+        users=[reachable],
+        kind="k",
+        message=Message(lazystr("Check-in missed: Special 007")),
+        link="/c/1/",
+    )
+    notify_users(
+        users=[reachable],
+        kind="k",
+        message=Message(lazystr("Route changed: Special 007")),
+        link="/c/1/",
+    )
 
     assert notifications_email_send(user_id=reachable.pk) == 2
 
@@ -77,10 +94,10 @@ def test_the_email_says_how_many_alerts_and_links_to_the_inbox_only(
 
 
 def test_alerts_are_emailed_once(reachable: User) -> None:
-    notify_users(users=[reachable], kind="k", text="t")
+    notify_users(users=[reachable], kind="k", message=Message(lazystr("t")))
     notifications_email_send(user_id=reachable.pk)
     notifications_email_send(user_id=reachable.pk)
-    notify_users(users=[reachable], kind="k", text="t")
+    notify_users(users=[reachable], kind="k", message=Message(lazystr("t")))
     notifications_email_send(user_id=reachable.pk)
 
     assert [m.body.splitlines()[0] for m in mail.outbox] == [
@@ -90,7 +107,7 @@ def test_alerts_are_emailed_once(reachable: User) -> None:
 
 
 def test_alerts_already_read_are_not_emailed(reachable: User) -> None:
-    notify_users(users=[reachable], kind="k", text="t")
+    notify_users(users=[reachable], kind="k", message=Message(lazystr("t")))
     Notification.objects.update(read_at=timezone.now())
     assert notifications_email_send(user_id=reachable.pk) == 0
     assert mail.outbox == []
@@ -99,7 +116,7 @@ def test_alerts_already_read_are_not_emailed(reachable: User) -> None:
 def test_a_failed_send_leaves_the_alerts_to_email_again(
     reachable: User, settings: LazySettings
 ) -> None:
-    notify_users(users=[reachable], kind="k", text="t")
+    notify_users(users=[reachable], kind="k", message=Message(lazystr("t")))
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     with pytest.raises(ConnectionRefusedError):
         notifications_email_send(user_id=reachable.pk)
@@ -113,8 +130,8 @@ def test_catch_up_finds_users_with_alerts_never_emailed(
     reachable: User, coordinator: User, settings: LazySettings
 ) -> None:
     settings.FOLLOWUPS_EMAIL_GRACE_SECONDS = 120
-    notify_users(users=[reachable], kind="k", text="t")
-    notify_users(users=[coordinator], kind="k", text="t")
+    notify_users(users=[reachable], kind="k", message=Message(lazystr("t")))
+    notify_users(users=[coordinator], kind="k", message=Message(lazystr("t")))
     Notification.objects.filter(user=reachable).update(
         created_at=timezone.now() - timedelta(minutes=3)
     )

@@ -16,6 +16,7 @@ import redis
 from django.conf import LazySettings
 from django.core import mail
 from django.db import connections, transaction
+from django.utils.functional import lazystr
 
 from supportdesk.accounts.models import User
 from supportdesk.celery import app as celery_app
@@ -23,6 +24,7 @@ from supportdesk.followups.models import FollowUp, Notification
 from supportdesk.followups.services import followup_notify, followup_schedule, notify_users
 from supportdesk.followups.tests.conftest import past
 from supportdesk.followups.tests.retentiontest.models import Dossier
+from supportdesk.messages import Message
 
 PORT = 6390
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
@@ -109,7 +111,7 @@ def test_follow_ups_scheduled_while_redis_is_down_fire_once_when_it_is_back(
 
     def handler(followup: FollowUp) -> None:
         calls.append(followup.pk)
-        followup_notify(followup=followup, text="Check-in missed", link="/")
+        followup_notify(followup=followup, message=Message(lazystr("Check-in missed")), link="/")
 
     register("test.outage", handler)
     throwaway_redis.stop()
@@ -119,7 +121,12 @@ def test_follow_ups_scheduled_while_redis_is_down_fire_once_when_it_is_back(
         for n in range(5):
             dossier = Dossier.objects.create(alias=f"case {n}")  # the change itself
             followup_schedule(kind="test.outage", subject=dossier, due_at=past(), users=[volunteer])
-        notify_users(users=[volunteer], kind="test.direct", text="Route updated", link="/")
+        notify_users(
+            users=[volunteer],
+            kind="test.direct",
+            message=Message(lazystr("Route updated")),
+            link="/",
+        )
     assert time.monotonic() - started < 10  # publishing gave up quickly; the commit stood
     assert Dossier.objects.count() == 5
     assert FollowUp.objects.filter(state=FollowUp.State.PENDING).count() == 5

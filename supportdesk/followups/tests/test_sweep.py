@@ -9,6 +9,7 @@ from django.conf import LazySettings
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.functional import lazystr
 
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.models import FollowUp, Notification
@@ -17,6 +18,7 @@ from supportdesk.followups.services import followup_cancel, followup_notify, fol
 from supportdesk.followups.sweep import followups_claim, followups_sweep, retry_delay
 from supportdesk.followups.tests.conftest import past, reload
 from supportdesk.followups.tests.retentiontest.models import Dossier
+from supportdesk.messages import Message
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +89,9 @@ def test_transient_failures_are_retried_with_backoff(
 
     def flaky(followup: FollowUp) -> None:
         calls.append(followup.attempts)
-        followup_notify(followup=followup, text="Check-in missed: Special 007", link="/")
+        followup_notify(
+            followup=followup, message=Message(lazystr("Check-in missed: Special 007")), link="/"
+        )
         if len(calls) < 3:
             raise OperationalError("could not connect to server (with some detail)")
 
@@ -192,7 +196,7 @@ def test_a_duty_cancelled_while_its_handler_runs_has_its_work_undone(
     register, dossier: Dossier, team: Team, volunteer: User
 ) -> None:
     def cancelled_meanwhile(followup: FollowUp) -> None:
-        followup_notify(followup=followup, text="Check-in missed: Special 007")
+        followup_notify(followup=followup, message=Message(lazystr("Check-in missed: Special 007")))
         # What a concurrent check-in does; here in the same connection, for the same effect.
         FollowUp.objects.filter(pk=followup.pk).update(state=FollowUp.State.CANCELLED)
 
@@ -226,7 +230,7 @@ def test_one_failing_duty_in_a_batch_does_not_hold_back_the_others(
     def handler(followup: FollowUp) -> None:
         alias = Dossier.objects.get(pk=cast(uuid.UUID, followup.subject_pk)).alias  # a UUID pk
         runs.append(alias)
-        followup_notify(followup=followup, text=f"Check-in missed: {alias}")
+        followup_notify(followup=followup, message=Message(lazystr(f"Check-in missed: {alias}")))
         if alias == "bad":
             raise KeyError(alias)
 
@@ -240,5 +244,7 @@ def test_one_failing_duty_in_a_batch_does_not_hold_back_the_others(
 
     assert (result.done, result.failed) == (4, 1)
     assert runs.count("bad") == 1  # a failing handler runs once per attempt
-    texts = sorted(Notification.objects.filter(user=volunteer).values_list("text", flat=True))
+    texts = sorted(
+        Notification.objects.filter(user=volunteer).values_list("message__text", flat=True)
+    )
     assert texts == [f"Check-in missed: {alias}" for alias in ["a", "b", "c", "d"]]

@@ -63,6 +63,25 @@ def test_invalid_phones_are_refused_with_a_sentence(raw: str) -> None:
     assert raised.value.code == "phone_invalid"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ["09 420 123456 ext 123", "09420123456 x123", "09420123456#12", "+95 9 420 123456 ext. 5"],
+)
+def test_phones_with_an_extension_are_refused_not_shortened(raw: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        normalise_phone(raw)
+    assert raised.value.code == "phone_extension"
+    assert "extension" in str(raised.value.messages[0])
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Special 007", "special 007", "  SPECIAL   007 ", "Special\u200b 007"]
+)
+def test_spellings_of_an_alias_give_one_index(spelling: str) -> None:
+    assert index(spelling, "alias") == index("Special 007", "alias")
+    assert index("Special 00", "alias") != index("Special 007", "alias")
+
+
 @pytest.mark.parametrize(("zawgyi", "unicode"), NAMES)
 def test_zawgyi_and_unicode_spellings_of_a_name_give_one_index(zawgyi: str, unicode: str) -> None:
     assert zawgyi != unicode

@@ -1,0 +1,1 @@
+"""Writes of relocation, one module per part of the work (docs/relocation.md)."""

@@ -1,0 +1,89 @@
+"""Sentences the system writes for later readers, stored as their English source and parameters.
+
+A notification or a timeline line is read days later, by people who chose different languages, so
+its text cannot be translated when it is written. A `Message` keeps the source sentence (the
+msgid) and its parameters; `render()` translates both in the language active when it is read.
+
+    Message(gettext_lazy("Case %(ref)s: a relative was reported %(flag)s."), ref=case.ref,
+            flag=SecurityFlag.Kind.THREATENED.label)
+
+The sentence must be a lazy translation (`gettext_lazy`), so that makemessages finds it and a
+sentence already translated into the writer's language can never be stored by mistake. Parameters
+are numbers, plain strings kept as they are (a case reference), or lazy translations (a choice
+label), translated again for each reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+Param = str | int | Promise
+
+
+def _source(text: Promise) -> str:
+    """The msgid behind a lazy translation: with no language active, gettext returns it as is."""
+    with translation.override(None):
+        return str(text)
+
+
+class Message:
+    __slots__ = ("params", "text")
+
+    def __init__(self, text: Promise, /, **params: Param) -> None:
+        if not isinstance(text, Promise):
+            raise TypeError("A Message's sentence is a lazy translation (gettext_lazy).")
+        self.text = _source(text)
+        self.params: dict[str, Any] = {
+            name: {"t": _source(value)} if isinstance(value, Promise) else value
+            for name, value in params.items()
+        }
+        for name, value in self.params.items():
+            if not isinstance(value, str | int | dict) or isinstance(value, bool):
+                raise TypeError(f"Message parameter {name!r} is a string, a number or a label.")
+
+    def render(self) -> str:
+        """The sentence in the active language."""
+        sentence = gettext(self.text)
+        if not self.params:
+            return sentence
+        return sentence % {name: _rendered(value) for name, value in self.params.items()}
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Message({self.text!r}, {self.params!r})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "params": self.params}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Message:
+        message = cls.__new__(cls)
+        message.text = str(data["text"])
+        message.params = dict(data.get("params") or {})
+        return message
+
+
+def _rendered(value: str | int | dict[str, str]) -> str | int:
+    if isinstance(value, dict):
+        return gettext(value["t"])
+    return value
+
+
+def rendered(data: Mapping[str, Any] | None, *, fallback: str = "") -> str:
+    """A stored message in the active language; rows written before messages keep their text."""
+    if data and data.get("text"):
+        return Message.from_json(data).render()
+    return fallback
