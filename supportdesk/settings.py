@@ -108,6 +108,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'supportdesk.db'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: web, worker and beat write one file. A deferred transaction that reads, then
+    # writes, fails at once with "database is locked" when another process wrote meanwhile (the
+    # audit sealer during an intake); an IMMEDIATE one waits its turn, and WAL lets readers on.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -315,7 +324,12 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="supportdesk <noreply@localhost>")
-SUPPORTDESK_BASE_URL = env.str("SUPPORTDESK_BASE_URL", default="http://127.0.0.1:8000")
+# Where people reach the site (links in e-mails, the address `make run` prints). Locally it
+# follows SUPPORTDESK_PORT, the port the Procfile's web server listens on.
+SUPPORTDESK_PORT = env.int("SUPPORTDESK_PORT", default=8000)
+SUPPORTDESK_BASE_URL = env.str(
+    "SUPPORTDESK_BASE_URL", default=f"http://127.0.0.1:{SUPPORTDESK_PORT}"
+)
 
 # --- Logging ----------------------------------------------------------------------------------
 # Log lines carry request ids, actions and object ids; never request bodies or field values.

@@ -67,6 +67,15 @@ def test_check_deploy_with_production_settings_gives_no_warnings() -> None:
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+def test_the_printed_address_follows_the_port() -> None:
+    env = production_env(SUPPORTDESK_ENV="development", SUPPORTDESK_PORT="8123")
+    script = "from django.conf import settings; print(settings.SUPPORTDESK_BASE_URL)"
+    result = manage("shell", "--no-imports", "-c", script, env=env)
+    assert result.stdout.strip() == "http://127.0.0.1:8123", result.stderr
+    procfile = (ROOT / "Procfile").read_text()
+    assert "${SUPPORTDESK_PORT:-8000}" in procfile  # the server listens where the address says
+
+
 @pytest.mark.parametrize(
     ("overrides", "complaint"),
     [
