@@ -51,6 +51,7 @@ from supportdesk.api.pagination import Pagination
 from supportdesk.api.serializers import validated
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
+from supportdesk.validators import not_in_future
 
 RISK_NAMES = {risk.name.lower(): risk.value for risk in Risk}
 FAMILY_VIEW_FIELDS = [f"family.{name}" for name in FAMILY_FIELDS]
@@ -477,7 +478,7 @@ class CdmReadyApi(CdmActionApi):
 @shows_personal_data
 class CdmSubmitApi(CdmActionApi):
     class InputSerializer(serializers.Serializer):
-        submitted_on = serializers.DateField()
+        submitted_on = serializers.DateField(validators=[not_in_future])
         channel = serializers.ChoiceField(choices=CdmRequest.Channel.choices)
 
     @extend_schema(request=InputSerializer, responses=CdmRequestOutput)

@@ -24,6 +24,7 @@ from cases.models import (
 from cases.rules import today_or_later
 from cases.services.intake import ContactInput
 from supportdesk.accounts.models import Team
+from supportdesk.validators import not_in_future
 from supportdesk.vault.normalise import normalise_phone
 
 if TYPE_CHECKING:
@@ -108,7 +109,9 @@ class CaseFieldsForm(PageForm):
     unit = _text(_("Unit"), 200)
     service_number = _text(_("Service number"), 50)
     still_serving = forms.BooleanField(label=_("Still serving"), required=False)
-    date_left = forms.DateField(label=_("Date left"), required=False, widget=DATE)
+    date_left = forms.DateField(
+        label=_("Date left"), required=False, widget=DATE, validators=[not_in_future]
+    )
     current_area = _text(
         _("Where they are now"), 200, help_text=_("Only a township or region, never an address.")
     )
@@ -394,7 +397,7 @@ class SecurityFlagForm(PageForm):
         coerce=int,
         initial=SecurityFlag.Severity.MEDIUM,
     )
-    observed_on = forms.DateField(label=_("When"), widget=DATE)
+    observed_on = forms.DateField(label=_("When"), widget=DATE, validators=[not_in_future])
     review_on = forms.DateField(label=_("Check again on"), widget=DATE)
     source = _area(_("Who told us (optional)"), 2000)
 
@@ -418,7 +421,7 @@ class CdmCreateForm(PageForm):
 
 
 class CdmSubmitForm(PageForm):
-    submitted_on = forms.DateField(label=_("Sent on"), widget=DATE)
+    submitted_on = forms.DateField(label=_("Sent on"), widget=DATE, validators=[not_in_future])
     channel = forms.ChoiceField(label=_("Sent by"), choices=CdmRequest.Channel.choices)
 
 

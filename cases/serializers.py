@@ -27,6 +27,7 @@ from cases.models import (
 from cases.workflows import CASE_STATUS, VERIFICATION
 from supportdesk.accounts.api import TeamOutput
 from supportdesk.accounts.scope import one_question
+from supportdesk.validators import not_in_future
 from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.normalise import normalise_phone
 
@@ -75,7 +76,7 @@ class CaseFieldsInput(serializers.Serializer):
     rank = serializers.CharField(max_length=100, required=False, allow_blank=True)
     unit = serializers.CharField(max_length=200, required=False, allow_blank=True)
     service_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    date_left = serializers.DateField(required=False, allow_null=True)
+    date_left = serializers.DateField(required=False, allow_null=True, validators=[not_in_future])
     still_serving = serializers.BooleanField(required=False, default=False)
     current_area = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_method = serializers.ChoiceField(choices=Case.ContactMethod.choices)
@@ -340,7 +341,7 @@ class FamilyMemberInput(serializers.Serializer):
 class SecurityFlagInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SecurityFlag.Kind.choices)
     severity = serializers.ChoiceField(choices=SecurityFlag.Severity.choices)
-    observed_on = serializers.DateField()
+    observed_on = serializers.DateField(validators=[not_in_future])
     review_on = serializers.DateField()
     source = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 

@@ -20,7 +20,15 @@ PACKAGES = ("supportdesk", "cases", "relocation", "funds")
 # Bottom to top: a module may import its own layer and those below it, never one above.
 # A module belongs to the layer of the longest prefix that names it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("supportdesk.errors", "supportdesk.messages", "supportdesk.request_context")),
+    (
+        "base",
+        (
+            "supportdesk.errors",
+            "supportdesk.messages",
+            "supportdesk.request_context",
+            "supportdesk.validators",
+        ),
+    ),
     ("vault", ("supportdesk.vault",)),
     (
         "audit log",

@@ -49,6 +49,7 @@ def test_intake_through_the_api(volunteer, team) -> None:
         ({"needs": ["yacht"]}, "needs"),
         ({"still_serving": "maybe"}, "still_serving"),
         ({"date_left": "last spring"}, "date_left"),
+        ({"date_left": "2999-01-01"}, "date_left"),  # not left yet
         ({"still_serving": True, "date_left": "2021-03-01"}, "date_left"),
         ({"team": "not-a-uuid"}, "team"),
         ({"contacts": [{"kind": "phone", "value": "0"}] * 11}, "contacts"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import (
     Case,
@@ -295,6 +296,16 @@ def test_a_flag_with_a_review_before_it_happened_is_a_400(volunteer: User, team:
     response = post(verified_client(volunteer), "flag_add", member.case, data, member_id=member.pk)
     assert response.status_code == 400
     assert "The review date cannot be before the date it happened." in html(response)
+    assert not SecurityFlag.objects.exists()
+
+
+def test_a_flag_seen_next_year_is_a_400(volunteer: User, team: Team) -> None:
+    member = FamilyMemberFactory.create(case=CaseFactory.create(team=team))
+    next_year = (timezone.localdate() + datetime.timedelta(days=366)).isoformat()
+    data = {"kind": "contacted", "severity": "2", "observed_on": next_year, "review_on": next_year}
+    response = post(verified_client(volunteer), "flag_add", member.case, data, member_id=member.pk)
+    assert response.status_code == 400
+    assert "This date is in the future: give the day it happened." in html(response)
     assert not SecurityFlag.objects.exists()
 
 
