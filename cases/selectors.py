@@ -21,7 +21,8 @@ from cases.models import (
     SecurityFlag,
 )
 from supportdesk.accounts.models import User
-from supportdesk.accounts.scope import get_in_scope, in_scope
+from supportdesk.accounts.scope import get_in_scope, in_scope, teams_of
+from supportdesk.errors import NotFound
 
 # Counts below this are published as "<5": small numbers can point at a person.
 SMALL_COUNT = 5
@@ -111,25 +112,39 @@ def cdm_requests_ready_for_export(*, user: User) -> list[CdmRequest]:
     )
 
 
+def _either_side(user: User) -> Q:
+    """A possible duplicate concerns both teams: the newer case's and the older case's."""
+    teams = teams_of(user)
+    return Q(case__team__in=teams) | Q(other__team__in=teams)
+
+
 def duplicate_flags_for_user(*, user: User) -> QuerySet[DuplicateFlag]:
-    """Open possible duplicates among cases of the teams a coordinator coordinates."""
+    """Open possible duplicates with a case of a team the coordinator coordinates, on either side
+    of the pair (the coordinators of both teams are told, and both may act)."""
     if not user.is_coordinator:
         return DuplicateFlag.objects.none()
     return (
-        in_scope(DuplicateFlag, user=user, team_path="case__team")
-        .filter(state=DuplicateFlag.State.OPEN)
+        DuplicateFlag.objects.filter(_either_side(user), state=DuplicateFlag.State.OPEN)
         .select_related("case__team", "other__team")
         .order_by("-created_at")
     )
 
 
 def duplicate_flag_get_for_user(*, user: User, flag_id: UUID) -> DuplicateFlag:
-    flags = DuplicateFlag.objects.select_related("other__team")
-    return get_in_scope(flags, user=user, pk=flag_id, team_path="case__team", coordinator=True)
+    flag = (
+        DuplicateFlag.objects.filter(_either_side(user), pk=flag_id)
+        .select_related("case__team", "other__team")
+        .first()
+    )
+    if flag is None or not user.is_coordinator:
+        raise NotFound()
+    return flag
 
 
 def possible_duplicate_count(*, case: Case) -> int:
-    return case.duplicate_flags.filter(state=DuplicateFlag.State.OPEN).count()
+    """Open possible duplicates of the case, whether it is the newer or the older of the pair."""
+    pairs = Q(case=case) | Q(other=case)
+    return DuplicateFlag.objects.filter(pairs, state=DuplicateFlag.State.OPEN).count()
 
 
 # --- Statistics safe to publish -----------------------------------------------------------------

@@ -28,7 +28,9 @@ from cases.services.common import (
 from cases.services.lifecycle import case_locked, case_risk_refresh
 from cases.workflows import CASE_STATUS
 from supportdesk.accounts.models import Team, User
+from supportdesk.accounts.scope import is_member_of
 from supportdesk.audit.services import audit_record, change_record
+from supportdesk.errors import NotFound
 from supportdesk.followups.services import notify_users
 from supportdesk.messages import Message
 from supportdesk.vault.normalise import normalise_handle, normalise_phone
@@ -221,15 +223,21 @@ def duplicate_resolve(*, actor: User, flag: DuplicateFlag, same_person: bool) ->
     """A coordinator decides. The same person: the newer case is merged into the older one (its
     contacts, family, timeline and requests move there) and closed. Otherwise the flag is closed."""
     flag = DuplicateFlag.objects.select_for_update().select_related("case", "other").get(pk=flag.pk)
-    require_coordinator(actor, flag.case.team)
+    # Either team's coordinators may decide "not the same person"; a merge moves one case into
+    # the other, so it needs a coordinator of both.
+    mine = [c.team for c in (flag.case, flag.other) if is_member_of(actor, c.team)]
+    if not mine:
+        raise NotFound()
+    require_coordinator(actor, mine[0])
     if flag.state != DuplicateFlag.State.OPEN:
         raise DuplicateResolved()
     if same_person:
         require_live(flag.case)
         require_live(flag.other)
-        require_coordinator(
-            actor, flag.other.team, _("Merging needs a coordinator of both cases' teams.")
-        )
+        for case in (flag.case, flag.other):
+            require_coordinator(
+                actor, case.team, _("Merging needs a coordinator of both cases' teams.")
+            )
         case_merge(actor=actor, source=flag.case, target=flag.other)
     flag.state = DuplicateFlag.State.MERGED if same_person else DuplicateFlag.State.NOT_SAME
     flag.resolved_by, flag.resolved_at = actor, timezone.now()

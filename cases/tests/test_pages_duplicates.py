@@ -106,3 +106,25 @@ def test_merging_across_teams_is_offered_only_to_a_coordinator_of_both(
 def test_a_missing_answer_is_a_400(coordinator: User, team: Team) -> None:
     flag = flag_between(CaseFactory.create(team=team), CaseFactory.create(team=team))
     assert resolve(coordinator, flag, "perhaps").status_code == 400
+
+
+def test_the_older_cases_coordinators_see_the_pair_and_may_say_not_the_same(
+    coordinator: User, team: Team, other_team: Team
+) -> None:
+    """Both teams are told; both see the flag. Here `coordinator` runs the older case only."""
+    newer = CaseFactory.create(team=other_team, alias="Newcomer")
+    older = CaseFactory.create(team=team, alias="Known")
+    for case in (newer, older):
+        ContactFactory.create(case=case, kind=ContactChannel.Kind.PHONE, phone="09420123456")
+    flag = flag_between(newer, older)
+    html = verified_client(coordinator).get(PAGE).content.decode()
+    assert "Known" in html and "A newer case of another team" in html
+    assert "Newcomer" not in html and str(newer.pk) not in html
+    assert "ending in 456" in html  # which of their own case's numbers matched
+    assert "Same person (merge)" not in html and "Not the same person" in html
+    page = verified_client(coordinator).get(reverse("cases:detail", args=[older.pk]))
+    assert "may be the same person as another case" in page.content.decode()
+    assert resolve(coordinator, flag, "1").status_code == 404  # merging needs both teams
+    assert resolve(coordinator, flag, "0").status_code == 302
+    flag.refresh_from_db()
+    assert flag.state == DuplicateFlag.State.NOT_SAME

@@ -32,12 +32,12 @@ def _require_coordinator(user: User) -> None:
         raise Http404
 
 
-def _matched_contact(flag: DuplicateFlag) -> ContactChannel | None:
-    """The newer case's contact that the older case shares, found by blind index (the other
-    case's contacts are compared as indexes, never opened)."""
-    column = "phone_index" if flag.matched_on == "phone" else "handle_index"
-    theirs = {getattr(c, column) for c in flag.other.contacts.all()} - {None}
-    return next((c for c in flag.case.contacts.all() if getattr(c, column) in theirs), None)
+def _matched_contact(mine: Case, theirs: Case, matched_on: str) -> ContactChannel | None:
+    """The contact of the coordinator's own case that the other case shares, found by blind
+    index (the other case's contacts are compared as indexes, never opened)."""
+    column = "phone_index" if matched_on == "phone" else "handle_index"
+    shared = {getattr(c, column) for c in theirs.contacts.all()} - {None}
+    return next((c for c in mine.contacts.all() if getattr(c, column) in shared), None)
 
 
 def _phone_ending(channel: ContactChannel | None) -> str:
@@ -63,10 +63,14 @@ def duplicates_page(
     for flag in flags:
         visible = [c for c in (flag.case, flag.other) if c.team_id in mine]
         shown.update({case.pk: case for case in visible})
-        matched = _matched_contact(flag)
+        own = visible[0]
+        matched = _matched_contact(
+            own, flag.other if own is flag.case else flag.case, flag.matched_on
+        )
         rows.append(
             {
                 "flag": flag,
+                "case_visible": flag.case.team_id in mine,
                 "other_visible": flag.other.team_id in mine,
                 "matched_kind": matched.get_kind_display() if matched else "",
                 "matched_ending": _phone_ending(matched),
@@ -103,10 +107,11 @@ def _resolve_confirm(
     user = request.user
     if flag.state != DuplicateFlag.State.OPEN:
         raise intake.DuplicateResolved()
+    case_visible = is_member_of(user, flag.case.team_id)
     other_visible = is_member_of(user, flag.other.team_id)
-    if same_person and not other_visible:
+    if same_person and not (case_visible and other_visible):
         raise Http404
-    shown = [flag.case, flag.other] if other_visible else [flag.case]
+    shown = [c for c, seen in ((flag.case, case_visible), (flag.other, other_visible)) if seen]
     audit_record_list_view(
         actor=user, objects=shown, fields=["alias"], action=CaseActions.LIST_VIEW
     )
@@ -126,12 +131,14 @@ def _resolve_confirm(
             back=reverse("cases:duplicates"),
             fields={"same_person": "1"},
         )
-    other = _case_line(flag.other) if other_visible else _("a case of another team")
+    another = _("a case of another team")
+    newer = _case_line(flag.case) if case_visible else another
+    other = _case_line(flag.other) if other_visible else another
     return confirm_page(
         request,
         question=_("Record that these are not the same person?"),
         details=[
-            _("Newer case: %(case)s") % {"case": _case_line(flag.case)},
+            _("Newer case: %(case)s") % {"case": newer},
             _("Older case: %(case)s") % {"case": other},
         ],
         consequence=_(
