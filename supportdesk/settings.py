@@ -21,13 +21,27 @@ ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 if ENV_FILE.is_file():
     environ.Env.read_env(str(ENV_FILE), overwrite=False)
 
+
+def _secret(name: str) -> str:
+    """NAME from the environment, else the contents of the file NAME_FILE names (docker secrets,
+    systemd credentials), stripped. Only for values with no _FILE handling of their own."""
+    value = env.str(name, default="")
+    path = env.str(f"{name}_FILE", default="")
+    if value or not path:
+        return value
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read.") from exc
+
+
 ENVIRONMENT = env.str("SUPPORTDESK_ENV", default="production")
 if ENVIRONMENT not in {"production", "development", "test"}:
     raise ImproperlyConfigured("SUPPORTDESK_ENV must be production, development or test.")
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY = _secret("SECRET_KEY")
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production.")
@@ -81,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so only the view itself reads from the replica (docs/scaling.md).
+    "supportdesk.replica.ReportReadsMiddleware",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -105,9 +121,20 @@ TEMPLATES = [
 ]
 
 # --- Data stores -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'supportdesk.db'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES = {
+    "default": env.db_url_config(
+        _secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'supportdesk.db'}"
+    )
+}
+# A streaming replica for reports and statistics (docs/scaling.md): supportdesk.replica routes
+# the reads of the views it names there; everything else, and every write, stays on default.
+_replica_url = _secret("REPLICA_DATABASE_URL")
+if _replica_url:
+    DATABASES["replica"] = env.db_url_config(_replica_url) | {"TEST": {"MIRROR": "default"}}
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    _database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASE_ROUTERS = ["supportdesk.replica.ReportsRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: web, worker and beat write one file. A deferred transaction that reads, then
     # writes, fails at once with "database is locked" when another process wrote meanwhile (the
@@ -119,7 +146,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = _secret("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -299,7 +326,9 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 # Outside production WhiteNoise serves straight from the app folders; no collectstatic needed.
-STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+STATIC_ROOT = (
+    Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))) if PRODUCTION else None
+)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -321,7 +350,7 @@ EMAIL_BACKEND = env.str(
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="supportdesk <noreply@localhost>")
 # Where people reach the site (links in e-mails, the address `make run` prints). Locally it
