@@ -107,6 +107,8 @@ class Case(VaultModel):
     notes = EncryptedTextField(_("notes"), blank=True)
     # Burmese text the Zawgyi detector was unsure about: a person should check how it reads.
     text_needs_review = models.BooleanField(default=False)
+    # Which fields (names, never values; "family.name" for a relative's): the page names them.
+    text_review_fields = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     verification = models.CharField(
@@ -157,6 +159,19 @@ class Case(VaultModel):
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["-risk", "-created_at"], name="case_risk_created"),
         ]
+
+    @property
+    def text_review_labels(self) -> list[str]:
+        """The fields to check for Zawgyi, as a person reads them ("unit", "a relative's name")."""
+        labels = []
+        for name in self.text_review_fields or []:
+            if name.startswith("family."):
+                field = FamilyMember._meta.get_field(name.removeprefix("family."))
+                label = getattr(field, "verbose_name", field.name)
+                labels.append(_("a relative's %(field)s") % {"field": label})
+            else:
+                labels.append(str(getattr(Case._meta.get_field(name), "verbose_name", name)))
+        return labels
 
 
 class CaseNeed(models.Model):

@@ -74,18 +74,28 @@ class CleanText:
     """Burmese-aware text fields, noting whether any needs a person to check its encoding."""
 
     values: dict[str, str] = field(default_factory=dict)
-    needs_review: bool = False
+    review_fields: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_fields)
 
     def add(self, name: str, raw: str) -> str:
         normalised = normalise_text(raw or "")
         self.values[name] = normalised.value
-        self.needs_review = self.needs_review or normalised.needs_review
+        if normalised.needs_review:
+            self.review_fields.append(name)
         return normalised.value
 
 
 def clean_text(raw: str) -> str:
     """One free-text value, Burmese-aware (see `CleanText`)."""
     return normalise_text(raw or "").value
+
+
+def review_fields_merged(case: Case, names: Iterable[str]) -> list[str]:
+    """The case's fields to check for Zawgyi, with `names` added (in the order first seen)."""
+    return list(dict.fromkeys([*(case.text_review_fields or []), *names]))
 
 
 def clean_texts(values: dict[str, str]) -> CleanText:

@@ -21,6 +21,7 @@ from cases.services.common import (
     coordinators_notify,
     require_live,
     require_member,
+    review_fields_merged,
     timeline_event,
 )
 from cases.services.lifecycle import case_locked, case_risk_refresh
@@ -63,8 +64,9 @@ def family_member_create(
         with_case=with_case,
         **cleaned.values,
     )
-    if cleaned.needs_review and not case.text_needs_review:
-        Case.objects.filter(pk=case.pk).update(text_needs_review=True)
+    if cleaned.needs_review:
+        fields = review_fields_merged(case, [f"family.{n}" for n in cleaned.review_fields])
+        Case.objects.filter(pk=case.pk).update(text_needs_review=True, text_review_fields=fields)
     filled = [n for n in ("name", "location", "phone") if getattr(member, n)]
     audit_record(actor=actor, action=FamilyActions.MEMBER_CREATE, obj=member, fields=filled)
     return member

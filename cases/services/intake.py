@@ -23,6 +23,7 @@ from cases.services.common import (
     require_coordinator,
     require_live,
     require_member,
+    review_fields_merged,
     timeline_event,
 )
 from cases.services.lifecycle import case_locked, case_risk_refresh
@@ -96,6 +97,7 @@ def case_create(
         referred_by=referred_by,
         languages=sorted(set(languages)),
         text_needs_review=cleaned.needs_review,
+        text_review_fields=cleaned.review_fields,
         created_by=actor,
         risk=risk_for(status=Case.Status.NEW, open_flags=()),
         **cleaned.values,
@@ -147,6 +149,7 @@ def case_update(
         case.languages = sorted(set(languages))
         changed.append("languages")
     case.text_needs_review = case.text_needs_review or cleaned.needs_review
+    case.text_review_fields = review_fields_merged(case, cleaned.review_fields)
     case.save()
     if needs is not None:
         case.need_rows.all().delete()

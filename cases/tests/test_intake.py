@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from cases.models import Case, CaseEvent, ContactChannel, DuplicateFlag
 from cases.services.intake import ContactInput, case_create, duplicate_resolve
@@ -10,6 +11,7 @@ from cases.tests.factories import CaseFactory, ContactFactory, FamilyMemberFacto
 from supportdesk.accounts.models import Team, User
 from supportdesk.audit.models import AuditEvent
 from supportdesk.followups.models import Notification
+from supportdesk.testing import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,18 @@ def test_a_duplicate_in_another_team_is_flagged_without_showing_it(
 def test_zawgyi_text_is_stored_as_unicode(volunteer, team) -> None:
     case = intake(volunteer, team, alias=ZAWGYI_NAME)
     assert Case.objects.get(pk=case.pk).alias == UNICODE_NAME
+
+
+def test_the_zawgyi_warning_names_the_fields_to_check(volunteer, team) -> None:
+    # A unit name in Unicode that the detector is unsure of (about 0.47): kept as typed, and the
+    # page says which field to look at instead of "some text".
+    case = intake(volunteer, team, unit="ခမရ ၃၃", rank="ဗိုလ်")
+    case = Case.objects.get(pk=case.pk)
+    assert case.unit == "ခမရ ၃၃" and case.text_needs_review
+    assert "unit" in case.text_review_fields and "alias" not in case.text_review_fields
+    page = verified_client(volunteer).get(reverse("cases:detail", args=[case.pk]))
+    html = page.content.decode()
+    assert "check that these read correctly: unit" in html
 
 
 def test_an_invalid_phone_is_refused_and_nothing_is_written(volunteer, team) -> None:
