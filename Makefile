@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/supportdesk
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups bench-merkle
+.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups bench-merkle bench-funds bench-relocation
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version).")'
@@ -53,7 +53,7 @@ test: install-dev lint
 
 # Benchmarks: one command each, printing a table (results in docs/benchmarks.md). Each uses its
 # own PostgreSQL database on the local server (see the module's docstring to choose another).
-bench: bench-vault bench-audit bench-followups bench-merkle
+bench: bench-vault bench-audit bench-followups bench-merkle bench-funds bench-relocation
 
 bench-vault: install-dev
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -72,6 +72,14 @@ bench-followups: install-dev
 bench-merkle: install-dev
 	@scripts/services.sh
 	$(BIN)/python -m benchmarks.merkle
+
+bench-funds: install-dev
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.funds
+
+bench-relocation: install-dev
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.relocation
 
 clean:
 	rm -rf $(VENV) var staticfiles

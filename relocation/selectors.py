@@ -321,3 +321,36 @@ def leg_detail_for(*, user: User, leg: RouteLeg) -> LegDetail:
 
 def check_ins_for_leg(*, leg: RouteLeg) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(leg=leg).select_related("by").order_by("-created_at")
+
+
+@dataclass
+class LegChoices:
+    """What a leg form of a case offers: the active houses the case's team runs or may use, the
+    team's areas that are not marked unsafe, and the team's active members as escorts."""
+
+    houses: QuerySet[SafeHouse]
+    areas: QuerySet[Area]
+    members: QuerySet[User]
+
+
+def leg_choices_for_case(*, case: Case) -> LegChoices:
+    """For a case already fetched in the user's scope (cases.selectors)."""
+    team = case.team_id
+    houses = (
+        SafeHouse.objects.filter(
+            Q(team_id=team) | Q(shared_with=team), status=SafeHouse.Status.ACTIVE
+        )
+        .filter(area__unsafe_at__isnull=True)
+        .select_related("area")
+        .distinct()
+        .order_by("code_name", "id")
+    )
+    areas = Area.objects.filter(team_id=team, unsafe_at__isnull=True).order_by(
+        "country", "region", "township"
+    )
+    members = (
+        User.objects.filter(memberships__team_id=team, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+    return LegChoices(houses=houses, areas=areas, members=members)

@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import api_urls as cases_api
+from funds import api_urls as funds_api
 from relocation import api_urls as relocation_api
 from supportdesk import health
 from supportdesk.accounts import api_urls as accounts_api
@@ -22,6 +23,7 @@ API_ROUTES: list[URLPattern | URLResolver] = [
     *audit_api.urlpatterns,  # the administrators' audit log and alerts
     *cases_api.urlpatterns,
     *relocation_api.urlpatterns,  # safe houses, route plans, legs, check-ins
+    *funds_api.urlpatterns,  # funds, ledger, donations, disbursements, reports
 ]
 
 
@@ -46,6 +48,7 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
+    path("relocation/", include("relocation.urls")),  # safe houses, route plans, check-ins
     path("audit/", include("supportdesk.audit.urls")),  # administrators: audit log and alerts
     path("operations/", include("supportdesk.operations.urls")),  # administrators: backups
     path("", include("supportdesk.followups.urls")),  # notification inbox, problem list

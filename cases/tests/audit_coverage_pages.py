@@ -114,3 +114,49 @@ def _cdm_export() -> ViewCoverage:
     request = CdmRequestFactory.create(state=CdmRequest.State.READY)
     user = _member(request.case.team, User.Role.COORDINATOR)
     return ViewCoverage(user=user, expect=[("export.csv", "cases.cdmrequest", request.pk.hex)])
+
+
+# --- Relocation pages (relocation/urls.py): each GET shows the case's journey or a house ---------
+
+
+def _relocation_journey() -> dict[str, Any]:
+    from relocation.services import legs as leg_services
+    from relocation.tests.conftest import approved, legs_of, two_legs
+    from relocation.tests.factories import SafeHouseFactory
+
+    team = TeamFactory.create()
+    volunteer, coordinator = _member(team), _member(team, User.Role.COORDINATOR)
+    house = SafeHouseFactory.create(team=team)
+    case = CaseFactory.create(team=team, status="accepted", verification="verified")
+    plan = approved(
+        two_legs(actor=volunteer, case=case, house=house), drafter=volunteer, approver=coordinator
+    )
+    leg = leg_services.route_leg_start(actor=volunteer, leg=legs_of(plan)[0])
+    return {"volunteer": volunteer, "house": house, "case": case, "plan": plan, "leg": leg}
+
+
+def _relocation_page(name: str, kwargs: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    def setup() -> ViewCoverage:
+        world = _relocation_journey()
+        return ViewCoverage(
+            user=world["volunteer"], kwargs=kwargs(world), expect=_viewed(world["case"])
+        )
+
+    register_personal_data_route(f"relocation:{name}")(setup)
+
+
+for _name in ("plan", "plan_move"):
+    _relocation_page(_name, lambda w: {"plan_id": w["plan"].pk})
+for _name in ("leg", "leg_edit", "leg_check_in", "leg_start", "leg_arrive", "leg_abort"):
+    _relocation_page(_name, lambda w: {"leg_id": w["leg"].pk})
+
+
+@register_personal_data_route("relocation:house")
+def _safe_house() -> ViewCoverage:
+    world = _relocation_journey()  # the volunteer's case is on its way to the house
+    house = world["house"]
+    return ViewCoverage(
+        user=world["volunteer"],
+        kwargs={"house_id": house.pk},
+        expect=[("safehouse.view", "relocation.safehouse", house.pk.hex)],
+    )

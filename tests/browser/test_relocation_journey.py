@@ -1,0 +1,158 @@
+"""A journey on a 360 px phone, in English and Burmese: a volunteer drafts a route through a safe
+house from the case page, a coordinator approves it, and the escort starts the first leg and
+checks in with one tap. Nothing is wider than the screen. Screenshots go to $SCREENSHOT_DIR."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from cases.models import Case
+from cases.tests.factories import CaseFactory
+from relocation.models import CheckIn, RouteLeg, RoutePlan
+from relocation.tests.factories import AreaFactory, SafeHouseFactory
+from supportdesk.accounts.models import Team, User
+from supportdesk.testing import verified_client
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+    from pytest_django.live_server_helper import LiveServer
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+WIDTH = 360
+LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def as_user(page: Page, live_server: LiveServer, user: User) -> None:
+    page.context.clear_cookies()
+    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+
+def fits(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTH, f"{page.url} is {width}px wide"
+    assert page.locator("main").inner_text().strip(), f"{page.url} is blank"
+
+
+def snap(page: Page, name: str) -> None:
+    fits(page)
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        language = page.evaluate("document.documentElement.lang")
+        page.screenshot(
+            path=str(Path(folder) / f"relocation-{name}-{language}.png"), full_page=True
+        )
+
+
+def when(hours: int) -> str:
+    return timezone.localtime(timezone.now() + datetime.timedelta(hours=hours)).strftime(LOCAL)
+
+
+def add_leg(page: Page, **fields: str) -> None:
+    page.click("a.button[href$='/legs/new/']")
+    snap(page, "leg-form")
+    for name, value in fields.items():
+        if name == "escorts":
+            page.check(f"input[name=escorts][value='{value}']")
+        elif name.endswith(("_kind", "_area", "_safe_house", "transport")):
+            page.select_option(f"select[name={name}]", value)
+        else:
+            page.fill(f"[name={name}]", value)
+    page.click("form.card button[type=submit]")
+    assert "/plans/" in page.url and "/legs/" not in page.url, page.content()
+
+
+def test_a_journey_through_a_safe_house_is_drafted_approved_started_and_checked_in(
+    live_server: LiveServer,
+    small_phone: Page,
+    team: Team,
+    volunteer: User,
+    coordinator: User,
+) -> None:
+    page = small_phone
+    case = CaseFactory.create(
+        team=team, status=Case.Status.ACCEPTED, verification=Case.Verification.VERIFIED
+    )
+    house = SafeHouseFactory.create(team=team, code_name="Mango")
+    start = AreaFactory.create(team=team, township="Monywa")
+    safe = AreaFactory.create(team=team, township="Liberated")
+
+    # The volunteer drafts the plan from the case page.
+    as_user(page, live_server, volunteer)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.click(f"a[href='/relocation/cases/{case.pk}/plans/']")
+    snap(page, "case-plans-empty")
+    page.click("form[action$='/plans/'] button[type=submit]")
+    plan = RoutePlan.objects.get(case=case)
+    assert page.url.endswith(f"/relocation/plans/{plan.pk}/")
+    add_leg(
+        page,
+        from_kind="place",
+        from_area=str(start.pk),
+        from_place="Bus station",
+        to_kind="safe_house",
+        to_safe_house=str(house.pk),
+        transport="motorbike",
+        planned_departure=when(1),
+        planned_arrival=when(3),
+        cover_story="Visiting an aunt",
+        escorts=str(volunteer.pk),
+    )
+    add_leg(
+        page,
+        from_kind="safe_house",
+        from_safe_house=str(house.pk),
+        to_kind="safe_area",
+        to_area=str(safe.pk),
+        to_place="Camp",
+        transport="foot",
+        planned_departure=when(10),
+        planned_arrival=when(14),
+    )
+    assert page.locator("ol.legs li.leg").count() == 2
+    assert "Mango" in page.locator("ol.legs").inner_text()
+    page.click("button[value=submit]")
+    snap(page, "plan-submitted")
+    plan.refresh_from_db()
+    assert plan.approval == RoutePlan.Approval.SUBMITTED
+    assert page.locator("button[value=approve]").count() == 0
+
+    # A coordinator who did not draft it approves it.
+    as_user(page, live_server, coordinator)
+    page.goto(f"{live_server.url}/relocation/plans/{plan.pk}/")
+    snap(page, "plan-to-approve")
+    page.click("button[value=approve]")
+    plan.refresh_from_db()
+    assert plan.approval == RoutePlan.Approval.APPROVED and plan.approved_by == coordinator
+
+    # The escort starts the first leg and checks in with one tap.
+    as_user(page, live_server, volunteer)
+    page.goto(f"{live_server.url}/relocation/plans/{plan.pk}/")
+    page.click("#leg-1 > a")
+    snap(page, "leg-planned")
+    page.click("form[action$='/start/'] button")
+    leg = RouteLeg.objects.get(plan=plan, position=0)
+    assert leg.state == RouteLeg.State.UNDER_WAY
+    assert Case.objects.get(pk=case.pk).status == Case.Status.IN_TRANSIT
+    button = page.locator(".checkin-button")
+    assert button.is_visible() and button.bounding_box()["height"] >= 80  # type: ignore[index]
+    snap(page, "leg-under-way")
+    button.click()
+    assert CheckIn.objects.filter(leg=leg, by=volunteer).count() == 1
+    assert page.locator(".notice.success").count() == 1
+    snap(page, "checked-in")
+
+    # The volunteer's case is on its way to the house: its address is shown to them now.
+    page.goto(f"{live_server.url}/relocation/safe-houses/{house.pk}/")
+    assert "12 Hidden Lane" in page.locator("#secrets").inner_text()
+    snap(page, "house-revealed")
