@@ -7,6 +7,8 @@ class RelocationConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.rules import register_risk_source
+        from cases.sections import CaseSection, register_case_section
+        from relocation.case_page import route_section
         from relocation.rules import LADDER_KINDS
         from relocation.services.checkins import ladder_step_run
         from relocation.services.compromise import area_unsafe, house_compromised, route_risk
@@ -19,3 +21,11 @@ class RelocationConfig(AppConfig):
         register_handler(AREA_UNSAFE, area_unsafe)
         # A compromised house or unsafe area on a live route raises the case's risk.
         register_risk_source("relocation.route", route_risk)
+        register_case_section(
+            CaseSection(
+                name="relocation.route",
+                order=40,
+                template="relocation/_case_section.html",
+                build=route_section,
+            )
+        )

@@ -37,6 +37,7 @@ from cases.forms import (
     VouchForm,
 )
 from cases.models import Case, CaseEvent, CdmRequest, FamilyMember
+from cases.sections import case_sections
 from cases.serializers import CASE_DETAIL_FIELDS, CDM_FIELDS, FAMILY_FIELDS
 from cases.services.common import require_live
 from cases.workflows import CASE_STATUS, CDM_OPEN_STATES, CDM_REQUEST, VERIFICATION
@@ -256,6 +257,7 @@ def case_page(
         "merged_into": _merged_into(user, case),
     }
     audit_record_view(actor=user, obj=case, fields=CASE_PAGE_FIELDS)
+    context["sections"] = case_sections(request, case)
     if "vouch" in case_forms:  # the aliases of the verified cases offered as vouchers
         vouchers = case_forms["vouch"].vouchers
         audit_record_list_view(
