@@ -8,7 +8,8 @@ deploy/gunicorn.conf.py on a free port, Celery workers and beat. Children get a 
 environment (the test suite's keys and settings stay out): only PATH, HOME, the locale and
 ENV_FILE, as under systemd's EnvironmentFile.
 
-Redis: the server of the suite's REDIS_URL, database SUPPORTDESK_TEST_SPARE_REDIS_DB (default 14).
+Redis: the server of the suite's REDIS_URL, database SUPPORTDESK_TEST_SPARE_REDIS_DB (default 14),
+or the `redis_url` a test gives (tests/test_scaling.py has its own, and its own database prefix).
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ def spare_redis_url() -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{number}", "", ""))
 
 
+def scaling_redis_url() -> str:
+    """tests/test_scaling.py's and tests/test_deploy.py's own: SUPPORTDESK_TEST_SCALING_REDIS_DB
+    (default 13) on the suite's Redis server."""
+    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
+    number = os.environ.get("SUPPORTDESK_TEST_SCALING_REDIS_DB", "13")
+    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", "", ""))
+
+
 def server() -> Database:
     """The test server, as the superuser the suite connects as."""
     config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
@@ -81,6 +90,8 @@ class Stack:
 
     root: Path
     settings: dict[str, str] = field(default_factory=dict)
+    prefix: str = "sd_prod"  # of the database's name
+    redis_url: str = field(default_factory=spare_redis_url)
     suffix: str = field(default_factory=lambda: f"{os.getpid()}_{uuid.uuid4().hex[:6]}")
     processes: list[tuple[str, subprocess.Popen[bytes], Path]] = field(default_factory=list)
 
@@ -88,7 +99,7 @@ class Stack:
         base = server()
         self.admin = base.named("postgres")  # the suite's own database may not exist yet
         self.owner, self.app = f"sd_owner_{self.suffix}", f"sd_app_{self.suffix}"
-        self.database = base.named(f"sd_prod_{self.suffix}")
+        self.database = base.named(f"{self.prefix}_{self.suffix}")
         self.env_file = self.root / "env"
         self.logs = self.root / "logs"
         self.logs.mkdir(parents=True)
@@ -129,8 +140,8 @@ class Stack:
             "CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
             "SUPPORTDESK_BASE_URL": f"https://{HOST}",
             "DATABASE_URL": url(self.database.as_user(self.app)),
-            "REDIS_URL": spare_redis_url(),
-            "CACHE_KEY_PREFIX": f"sd-prod-{self.suffix}",
+            "REDIS_URL": self.redis_url,
+            "CACHE_KEY_PREFIX": f"{self.prefix}-{self.suffix}",
             "SUPPORTDESK_KEYS_FILE": str(keys / "keyring.json"),
             "SUPPORTDESK_INDEX_KEY_FILE": str(keys / "index.key"),
             "SUPPORTDESK_AUDIT_KEY_FILE": str(audit_key),
@@ -180,13 +191,15 @@ class Stack:
 
     # --- processes ----------------------------------------------------------------------------
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, argv: list[str], *, environment: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = self.logs / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(  # noqa: S603 - our own programs
                 argv,
                 cwd=ROOT,
-                env=self.environment(),
+                env=self.environment() | (environment or {}),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stopped with its children
@@ -194,12 +207,15 @@ class Stack:
         self.processes.append((name, process, log))
         return process
 
-    def start_web(self, name: str = "web") -> str:
-        port = free_port()
-        argv = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"]
-        argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "supportdesk.wsgi"]
-        self.start(name, argv)
-        return f"127.0.0.1:{port}"
+    def start_web(self, name: str = "web", *, workers: int = 2) -> str:
+        """gunicorn as the systemd unit starts it; bind and workers from the environment, as
+        deploy/gunicorn.conf.py reads them."""
+        address = f"127.0.0.1:{free_port()}"
+        argv = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "supportdesk.wsgi"]
+        self.start(
+            name, argv, environment={"GUNICORN_BIND": address, "GUNICORN_WORKERS": str(workers)}
+        )
+        return address
 
     def start_worker(self, name: str = "worker") -> None:
         argv = [str(BIN / "celery"), "-A", "supportdesk", "worker", "--loglevel=INFO"]
