@@ -9,10 +9,12 @@ class RelocationConfig(AppConfig):
         from cases.rules import register_risk_source
         from cases.sections import CaseSection, register_case_section
         from relocation.case_page import route_section
+        from relocation.home import PANELS
         from relocation.rules import LADDER_KINDS
         from relocation.services.checkins import ladder_step_run
         from relocation.services.compromise import area_unsafe, house_compromised, route_risk
         from relocation.services.houses import AREA_UNSAFE, HOUSE_COMPROMISED
+        from supportdesk.accounts.home import register_home_panel
         from supportdesk.followups.registry import register_handler
 
         for kind in LADDER_KINDS:
@@ -29,3 +31,5 @@ class RelocationConfig(AppConfig):
                 build=route_section,
             )
         )
+        for panel in PANELS:
+            register_home_panel(panel)

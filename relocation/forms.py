@@ -9,10 +9,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import PageForm
+from cases.forms import PageForm, phone_checked
 from relocation.models import NOTE_LENGTH, PLACE_LENGTH, Area, RouteLeg, SafeHouse, Waypoint
 from relocation.services.plans import LEG_INPUT_FIELDS
-from supportdesk.accounts.models import User
+from supportdesk.accounts.models import Team, User
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
@@ -166,3 +166,140 @@ class LegForm(PageForm):
         initial["escorts"] = [user.pk for user in leg.escorts.all()]
         initial["version"] = leg.version
         return initial
+
+
+# --- Safe houses and areas ----------------------------------------------------------------------
+
+HOUSE_MOVES = ("suspend", "activate", "compromise", "retire")
+HOUSE_FIELDS = (
+    "code_name",
+    "area",
+    "capacity",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "notes",
+)
+
+
+class _Teams(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class _Team(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SafeHouseForm(PageForm):
+    """A house's details, added or changed by a coordinator of its team. The bounds are the API's
+    (relocation/serializers.py); the service checks the area and the code name again under lock."""
+
+    version = VersionField(required=False)
+    team = _Team(
+        label=_("Team that runs it"),
+        queryset=Team.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose a team you coordinate.")},
+    )
+    code_name = forms.CharField(
+        label=_("Code name"),
+        max_length=60,
+        help_text=_("A name that says nothing about the place or the people."),
+    )
+    area = _place_area(_("Area"))
+    capacity = forms.IntegerField(label=_("Places (people)"), min_value=1, max_value=500)
+    address = _area(_("Address"))
+    contact_name = _text(_("Contact person"), 200)
+    contact_phone = _text(_("Contact phone"), 40, validators=[phone_checked])
+    notes = _area(_("Notes"))
+    shared_with = _Teams(
+        label=_("Other teams that may use it"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They see its code name and area; its address only during their journeys."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        teams: QuerySet[Team] | None,
+        areas: QuerySet[Area],
+        others: QuerySet[Team],
+        **kwargs: Any,
+    ) -> None:
+        """`teams`: the teams the user coordinates, for a new house; None when changing one."""
+        super().__init__(*args, **kwargs)
+        area = cast(forms.ModelChoiceField, self.fields["area"])
+        area.queryset, area.required = areas, True
+        cast(forms.ModelMultipleChoiceField, self.fields["shared_with"]).queryset = others
+        if teams is None:
+            del self.fields["team"]
+            self.fields["version"].required = True
+        else:
+            del self.fields["version"]
+            cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+    @staticmethod
+    def initial_for(house: SafeHouse, secrets: dict[str, str]) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "code_name": house.code_name,
+            "area": house.area_id,
+            "capacity": house.capacity,
+            "version": house.version,
+            "shared_with": [team.pk for team in house.shared_with.all()],
+        }
+        return initial | secrets
+
+
+class HouseStatusForm(PageForm):
+    move = forms.ChoiceField(label=_("Step"), choices=[(name, name) for name in HOUSE_MOVES])
+    version = VersionField()
+    reason = _area(_("Why (required to mark it compromised)"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("move") == "compromise" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why the house is compromised."))
+        return data
+
+
+class AreaForm(PageForm):
+    team = _Team(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose a team you coordinate.")},
+    )
+    township = forms.CharField(label=_("Township"), max_length=100)
+    region = _text(_("State or region"), 100)
+    country = forms.CharField(label=_("Country"), max_length=100, initial="Myanmar")
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+
+class AreaUnsafeForm(PageForm):
+    reason = _area(_("Why the area is unsafe"), required=True)
+
+
+class LegRemoveForm(PageForm):
+    version = VersionField()
+
+
+class JourneyListForm(PageForm):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        choices=[
+            ("under_way", _("Legs under way")),
+            ("due", _("Check-ins due")),
+            ("escorted", _("Legs you escort")),
+            ("overdue", _("Overdue legs")),
+            ("flagged", _("Legs through a place marked unsafe")),
+            ("waiting", _("Plans waiting for approval")),
+        ],
+    )

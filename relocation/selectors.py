@@ -354,3 +354,63 @@ def leg_choices_for_case(*, case: Case) -> LegChoices:
         .order_by("username")
     )
     return LegChoices(houses=houses, areas=areas, members=members)
+
+
+# --- Lists of journeys (the home panel and the list it links to) --------------------------------
+
+
+class JourneyList:
+    """What a journeys list may show (`?show=`): legs under way, check-ins due, the legs the
+    reader escorts, overdue legs, flagged legs; or plans waiting for approval."""
+
+    UNDER_WAY = "under_way"
+    DUE = "due"
+    ESCORTED = "escorted"
+    OVERDUE = "overdue"
+    FLAGGED = "flagged"
+    WAITING = "waiting"
+    LEG_LISTS = (UNDER_WAY, DUE, ESCORTED, OVERDUE, FLAGGED)
+    ALL = (*LEG_LISTS, WAITING)
+
+
+def legs_listed(*, user: User, show: str) -> QuerySet[RouteLeg]:
+    """Legs of the user's teams' cases for one of `JourneyList.LEG_LISTS`, most urgent first.
+    Plain columns only (states and times): no place, no note."""
+    legs = in_scope(RouteLeg, user=user, team_path="case__team").exclude(plan__approval=A.CANCELLED)
+    if show == JourneyList.FLAGGED:
+        legs = legs.filter(state__in=[L.PLANNED, L.UNDER_WAY], flagged_at__isnull=False)
+    else:
+        legs = legs.filter(state=L.UNDER_WAY)
+    if show == JourneyList.DUE:
+        legs = legs.filter(check_in_due_at__lte=timezone.now())
+    elif show == JourneyList.ESCORTED:
+        legs = legs.filter(escorts=user)
+    elif show == JourneyList.OVERDUE:
+        legs = legs.filter(overdue_at__isnull=False)
+    return legs.select_related("case", "plan").order_by(
+        "check_in_due_at", "planned_departure", "id"
+    )
+
+
+def plans_waiting_for_approval(*, user: User) -> QuerySet[RoutePlan]:
+    """Plans of the user's teams' cases that wait for a coordinator's approval, oldest first."""
+    return (
+        in_scope(RoutePlan, user=user, team_path="case__team")
+        .filter(approval=A.SUBMITTED)
+        .select_related("case", "drafted_by")
+        .order_by("updated_at", "id")
+    )
+
+
+def journey_counts(*, user: User, shows: Iterable[str]) -> dict[str, int]:
+    """How many rows each list would show: one query per list, whatever the teams hold."""
+    return {
+        show: (
+            plans_waiting_for_approval(user=user)
+            if show == JourneyList.WAITING
+            else legs_listed(user=user, show=show)
+        )
+        .order_by()
+        .count()
+        for show in shows
+    }

@@ -9,6 +9,7 @@ from typing import Any
 
 from cases.tests.factories import CaseFactory
 from relocation.services import legs as leg_services
+from relocation.tests import audit_coverage_pages  # noqa: F401 - it registers the pages
 from relocation.tests.conftest import approved, at, legs_of, two_legs
 from relocation.tests.factories import AreaFactory, SafeHouseFactory
 from supportdesk.accounts.models import User

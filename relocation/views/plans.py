@@ -19,8 +19,9 @@ from django.views.decorators.http import require_http_methods
 from cases.selectors import case_get_for_user
 from cases.services.common import require_live
 from cases.views.common import FormInvalid, refusals_shown_on, valid
+from cases.views.confirm import confirm_page, confirmed
 from relocation import selectors
-from relocation.forms import LegForm, PlanMoveForm
+from relocation.forms import LegForm, LegRemoveForm, PlanMoveForm
 from relocation.models import RouteLeg, RoutePlan
 from relocation.services import plans
 from relocation.views.common import (
@@ -98,7 +99,10 @@ def plan_page(
         "warnings": [str(warning) for warning in detail.warnings],
         "moves": [m for m in detail.moves if m != "approve" or not mine],
         "approve_elsewhere": "approve" in detail.moves and mine,
-        "move_form": invalid.form if invalid else PlanMoveForm(initial={"version": plan.version}),
+        "move_form": invalid.form
+        if invalid and invalid.name == "move"
+        else PlanMoveForm(initial={"version": plan.version}),
+        "remove_form": invalid.form if invalid and invalid.name == "remove" else None,
         "open_form": invalid.name if invalid else open_form,
     }
     return render(request, "relocation/plan.html", context, status=status)
@@ -229,3 +233,35 @@ def leg_edit_view(request: AuthenticatedRequest, leg_id: UUID) -> HttpResponse:
             return HttpResponseRedirect(plan_url(leg.plan_id, f"leg-{leg.number}"))
     audit_record_view(actor=request.user, obj=leg.case, fields=LEG_VIEW_FIELDS)
     return _leg_form_page(request, form, plan=leg.plan, leg=leg, status=status)
+
+
+# --- Removing a leg -----------------------------------------------------------------------------
+
+
+def _plan_page_of_leg(
+    request: AuthenticatedRequest, *, leg_id: UUID, **options: Any
+) -> HttpResponse:
+    leg = selectors.route_leg_get_for_user(user=request.user, leg_id=leg_id)
+    return plan_page(request, plan_id=leg.plan_id, **options)
+
+
+@refusals_shown_on(_plan_page_of_leg, "remove")
+def leg_remove_view(request: AuthenticatedRequest, leg_id: UUID) -> HttpResponse:
+    """Remove a leg that has not started (the later legs move up); asked twice, since its cover
+    story and notes go with it."""
+    data = valid("remove", LegRemoveForm(request.POST))
+    leg = selectors.route_leg_get_for_user(user=request.user, leg_id=leg_id)
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            question=_("Remove leg %(number)s?") % {"number": leg.number},
+            consequence=_(
+                "Its places, cover story and notes are deleted, and the legs after it move up."
+            ),
+            button=_("Yes, remove the leg"),
+            back=plan_url(leg.plan_id, f"leg-{leg.number}"),
+            fields={"version": str(data["version"])},
+        )
+    plans.route_leg_remove(actor=request.user, leg=leg, version=data["version"])
+    messages.success(request, _("Leg %(number)s was removed.") % {"number": leg.number})
+    return HttpResponseRedirect(plan_url(leg.plan_id, "journey"))

@@ -1,6 +1,8 @@
 """A journey on a 360 px phone, in English and Burmese: a volunteer drafts a route through a safe
-house from the case page, a coordinator approves it, and the escort starts the first leg and
-checks in with one tap. Nothing is wider than the screen. Screenshots go to $SCREENSHOT_DIR."""
+house from the case page, a coordinator approves it, the escort sees the plan on the case page,
+starts the first leg and checks in with one tap; then a coordinator marks the house compromised
+(asked twice) and the case page shows the route flagged. Nothing is wider than the screen.
+Screenshots go to $SCREENSHOT_DIR."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory
-from relocation.models import CheckIn, RouteLeg, RoutePlan
+from relocation.models import CheckIn, RouteLeg, RoutePlan, SafeHouse
 from relocation.tests.factories import AreaFactory, SafeHouseFactory
 from supportdesk.accounts.models import Team, User
+from supportdesk.followups.sweep import followups_sweep
 from supportdesk.testing import verified_client
 
 if TYPE_CHECKING:
@@ -135,13 +138,18 @@ def test_a_journey_through_a_safe_house_is_drafted_approved_started_and_checked_
     plan.refresh_from_db()
     assert plan.approval == RoutePlan.Approval.APPROVED and plan.approved_by == coordinator
 
-    # The escort starts the first leg and checks in with one tap.
+    # The escort sees the approved plan on the case page and starts the first leg from there.
     as_user(page, live_server, volunteer)
-    page.goto(f"{live_server.url}/relocation/plans/{plan.pk}/")
-    page.click("#leg-1 > a")
-    snap(page, "leg-planned")
-    page.click("form[action$='/start/'] button")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    route = page.locator("#route")
+    assert route.locator("ol.legs li.leg").count() == 2
+    assert "Mango" in route.inner_text() and "12 Hidden Lane" not in route.inner_text()
+    route.scroll_into_view_if_needed()
+    snap(page, "case-route-approved")
+    page.click("#route-next button")
     leg = RouteLeg.objects.get(plan=plan, position=0)
+    assert page.url.endswith(f"/relocation/legs/{leg.pk}/")
+    snap(page, "leg-started")
     assert leg.state == RouteLeg.State.UNDER_WAY
     assert Case.objects.get(pk=case.pk).status == Case.Status.IN_TRANSIT
     button = page.locator(".checkin-button")
@@ -155,4 +163,35 @@ def test_a_journey_through_a_safe_house_is_drafted_approved_started_and_checked_
     # The volunteer's case is on its way to the house: its address is shown to them now.
     page.goto(f"{live_server.url}/relocation/safe-houses/{house.pk}/")
     assert "12 Hidden Lane" in page.locator("#secrets").inner_text()
+    assert page.locator("#compromise").count() == 0  # a coordinator's step
     snap(page, "house-revealed")
+
+    # The house is no longer safe: a coordinator marks it compromised, and is asked once more.
+    as_user(page, live_server, coordinator)
+    page.goto(f"{live_server.url}/relocation/safe-houses/")
+    snap(page, "houses")
+    page.click("a[href='/relocation/safe-houses/new/']")
+    snap(page, "house-add")  # the form a coordinator adds a house with, at 360 px
+    page.goto(f"{live_server.url}/relocation/areas/")
+    page.click(f"#area-{start.pk} summary")
+    snap(page, "areas")
+    page.goto(f"{live_server.url}/relocation/safe-houses/")
+    page.click(f"a[href='/relocation/safe-houses/{house.pk}/']")
+    page.click("#compromise summary")
+    page.fill("#compromise textarea[name=reason]", "The owner was taken for questioning")
+    snap(page, "house-compromise")
+    page.click("#compromise button.danger")
+    assert page.locator(".confirm").count() == 1
+    assert SafeHouse.objects.get(pk=house.pk).status == SafeHouse.Status.ACTIVE
+    snap(page, "house-compromise-confirm")
+    page.click(".confirm button.danger")
+    assert SafeHouse.objects.get(pk=house.pk).status == SafeHouse.Status.COMPROMISED
+    assert page.locator(".notice.error").count() == 1  # "This house is compromised"
+    snap(page, "house-compromised")
+
+    # Within one sweep the journey through it is flagged; the case page says so.
+    followups_sweep()
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    assert page.locator("#route .notice.error").count() == 1
+    page.locator("#route").scroll_into_view_if_needed()
+    snap(page, "case-route-flagged")
