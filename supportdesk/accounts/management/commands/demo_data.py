@@ -1,4 +1,5 @@
-"""Demo team and accounts for a local run, with their authenticator secrets. Safe to run again."""
+"""Demo team and accounts for a local run, with their authenticator secrets, and the invented
+cases, safe houses and funds the apps add (supportdesk.accounts.demo). Safe to run again."""
 
 import io
 from typing import Any
@@ -7,8 +8,10 @@ import segno
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 from supportdesk.accounts import services
+from supportdesk.accounts.demo import Demo, demo_steps
 from supportdesk.accounts.models import Team, TOTPDevice, User
 from supportdesk.accounts.otp import totp_uri
 
@@ -21,7 +24,10 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Create (once) a demo team with a volunteer, a coordinator and an administrator."
+    help = (
+        "Create (once) a demo team with a volunteer, a coordinator and an administrator, and "
+        "invented cases, safe houses and funds to show on every page."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -29,6 +35,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
             accounts = [self._account(team, *spec) for spec in DEMO_ACCOUNTS]
+        self._records(Demo(team, *(user for user, _password, _device in accounts)))
         self.stdout.write(
             self.style.SUCCESS(f"\nsupportdesk is at {settings.SUPPORTDESK_BASE_URL}/")
         )
@@ -47,6 +54,16 @@ class Command(BaseCommand):
             segno.make(uri, error="l").terminal(out=qr, compact=True)
             self.stdout.write(qr.getvalue(), ending="")
         self.stdout.write("")
+
+    def _records(self, demo: Demo) -> None:
+        """Each app's invented records, each step in its own transaction (a step that finds its
+        records already there adds nothing)."""
+        autodiscover_modules("demo")
+        for step in demo_steps():
+            with transaction.atomic():
+                added = step.build(demo)
+            if added:
+                self.stdout.write(f"Demo {step.name}: {added}")
 
     def _account(self, team: Team, username: str, role: str, password: str) -> tuple:
         user = User.objects.filter(username=username).first()
