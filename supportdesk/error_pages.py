@@ -1,13 +1,30 @@
 """Error pages: JSON under /api/, a plain page elsewhere; never a trace or a value."""
 
+import sys
+
+import kombu.exceptions
+import redis.exceptions
+from django import db
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+# A store that is down or restarting (PostgreSQL, Redis as cache or broker) is not a bug of the
+# request: it is answered 503, so a client and a load balancer know to try again. Nothing was
+# written: the request's transaction did not commit.
+_OUTAGES = (
+    db.OperationalError,
+    db.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 _MESSAGES = {
     400: "The request was not understood.",
     403: "Not found.",  # out-of-scope answers like missing, also where Django raises 403
     404: "Not found.",
     500: "Something went wrong on our side. Nothing was changed by this request.",
+    503: "The service is briefly unavailable. Nothing was changed: please try again shortly.",
 }
 
 
@@ -33,4 +50,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500)
+    # Django calls this while handling the exception, so it is still the one in flight.
+    outage = isinstance(sys.exc_info()[1], _OUTAGES)
+    return _error(request, 503 if outage else 500)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -189,10 +189,25 @@ def _matches(channel: ContactChannel) -> Iterable[tuple[uuid.UUID, str]]:
                 yield other_id, matched_on
 
 
+def _digests_locked(channels: Iterable[ContactChannel]) -> None:
+    """Two intakes of one phone at once (on two teams, say) would each miss the other's row, not
+    yet committed, and neither would be flagged. A transaction lock per blind index, taken in one
+    order, makes the second wait for the first to commit: its search then finds the first."""
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time already
+    digests = {bytes(d) for c in channels for d in (c.phone_index, c.handle_index) if d}
+    keys = sorted(int.from_bytes(digest[:8], "big", signed=True) for digest in digests)
+    if keys:
+        with connection.cursor() as cursor:  # one round trip; unnest keeps the sorted order
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
 def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list[DuplicateFlag]:
     """Flag every other case sharing a phone or handle with `case` (blind indexes only), and tell
     the coordinators of both teams. A volunteer learns only that a check is pending."""
     flags = []
+    channels = list(channels)
+    _digests_locked(channels)
     for channel in channels:
         for other_id, matched_on in _matches(channel):
             flag, created = DuplicateFlag.objects.get_or_create(
