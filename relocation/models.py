@@ -196,24 +196,54 @@ class RouteLeg(VaultModel):
         OVERDUE = 5, _("Overdue")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="legs")
+    # Every index of the table is written on each leg update that is not HOT, and hardly any is:
+    # the sweep, a check-in and each step of the ladder change `ladder` or `check_in_due_at`,
+    # which `routeleg_checkin_due` names. So the table keeps no index it can do without: `plan`
+    # and `case` have none of their own (`routeleg_position_per_plan` (plan, position) and
+    # `routeleg_case_state` (case, state) lead with them), and the four waypoint keys, each blank
+    # on most legs, are indexed only where set (Meta.indexes).
+    plan = models.ForeignKey(
+        RoutePlan, on_delete=models.CASCADE, related_name="legs", db_index=False
+    )
     # The plan's case, kept on the leg: scope ("case__team") and the sweep read no join.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="route_legs")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="route_legs", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     from_kind = models.CharField(max_length=16, choices=Waypoint.choices)
     from_safe_house = models.ForeignKey(
-        SafeHouse, null=True, blank=True, on_delete=models.PROTECT, related_name="legs_from"
+        SafeHouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legs_from",
+        db_index=False,  # indexed below where set
     )
     from_area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="legs_from"
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legs_from",
+        db_index=False,  # indexed below where set
     )
     from_place = EncryptedCharField(_("from"), max_length=PLACE_LENGTH, blank=True)
     to_kind = models.CharField(max_length=16, choices=Waypoint.choices)
     to_safe_house = models.ForeignKey(
-        SafeHouse, null=True, blank=True, on_delete=models.PROTECT, related_name="legs_to"
+        SafeHouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legs_to",
+        db_index=False,  # indexed below where set
     )
     to_area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="legs_to"
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legs_to",
+        db_index=False,  # indexed below where set
     )
     to_place = EncryptedCharField(_("to"), max_length=PLACE_LENGTH, blank=True)
     transport = models.CharField(max_length=16, choices=Transport.choices)
@@ -262,13 +292,28 @@ class RouteLeg(VaultModel):
             models.Index(fields=["case", "state"], name="routeleg_case_state"),
             models.Index(
                 fields=["from_safe_house"],
-                condition=Q(state__in=["planned", "under_way"]),
+                condition=Q(state__in=["planned", "under_way"], from_safe_house__isnull=False),
                 name="routeleg_live_from_house",
             ),
             models.Index(
                 fields=["to_safe_house"],
-                condition=Q(state__in=["planned", "under_way", "arrived"]),
+                condition=Q(
+                    state__in=["planned", "under_way", "arrived"], to_safe_house__isnull=False
+                ),
                 name="routeleg_live_to_house",
+            ),
+            # The waypoint keys where set (a leg has two of the four): what PROTECT looks up
+            # before a house or an area is deleted, and the unsafe-area propagation reads.
+            *(
+                models.Index(
+                    fields=[key], condition=Q(**{f"{key}__isnull": False}), name=f"routeleg_{name}"
+                )
+                for key, name in (
+                    ("from_safe_house", "from_house"),
+                    ("to_safe_house", "to_house"),
+                    ("from_area", "from_area"),
+                    ("to_area", "to_area"),
+                )
             ),
         ]
 
