@@ -117,6 +117,8 @@ def paginated(view: APIView, request: AuthenticatedApiRequest, rows: Any, output
 
 @no_personal_data
 class FundListCreateApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class FilterInput(serializers.Serializer):
         currency = serializers.ChoiceField(choices=Currency.choices, required=False)
         earmark = serializers.CharField(required=False)
@@ -149,6 +151,8 @@ class FundDetailApi(APIView):
 
 @no_personal_data
 class FundTransfersApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     @extend_schema(responses=TransferOutput(many=True))
     def get(self, request: AuthenticatedApiRequest, fund_id: UUID) -> Response:
         fund = selectors.fund_get_for_user(user=request.user, fund_id=fund_id)
@@ -175,6 +179,8 @@ class TransferReverseApi(APIView):
 
 @no_personal_data
 class DonationListCreateApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class FilterInput(serializers.Serializer):
         fund = serializers.UUIDField(required=False)
         channel = serializers.ChoiceField(choices=Donation.Channel.choices, required=False)
@@ -214,6 +220,29 @@ class DonationDetailApi(APIView):
                 action=DonationActions.DONOR_VIEW,
             )
         return Response(DonationDetailOutput(donation).data)
+
+
+@no_personal_data
+class DonorForgetApi(APIView):
+    """A donor asked to be forgotten: their name and contact are destroyed for good; the
+    donation stays in the books (audited as `donor.forget`)."""
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY], responses=DonationOutput)
+    def post(self, request: AuthenticatedApiRequest, donation_id: UUID) -> Response:
+        donation = selectors.donation_get_for_user(user=request.user, donation_id=donation_id)
+        donor = donation.donor
+        if donor is None:
+            raise donations.DonorForgotten(
+                _("This donation is anonymous: there is no donor to forget.")
+            )
+
+        def run() -> Response:
+            donations.donor_forget(actor=request.user, donor=donor)
+            return Response(DonationOutput(donation).data)
+
+        return idempotent(
+            request, route="donor-forget", body={"donation": str(donation.pk)}, run=run
+        )
 
 
 def _import_input(request: AuthenticatedApiRequest) -> tuple[Account, bytes]:
@@ -272,6 +301,8 @@ class DonationImportApi(APIView):
 
 @no_personal_data
 class DisbursementListCreateApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class FilterInput(serializers.Serializer):
         state = serializers.ChoiceField(choices=Disbursement.State.choices, required=False)
         case = serializers.UUIDField(required=False)

@@ -17,6 +17,11 @@ urlpatterns = [
         f"{P}donations/<uuid:donation_id>/", api.DonationDetailApi.as_view(), name="funds-donation"
     ),
     path(
+        f"{P}donations/<uuid:donation_id>/forget-donor/",
+        api.DonorForgetApi.as_view(),
+        name="funds-donor-forget",
+    ),
+    path(
         f"{P}donations/import/preview/",
         api.DonationImportPreviewApi.as_view(),
         name="funds-donations-import-preview",

@@ -14,6 +14,7 @@ class DonationActions(ActionNames):
     # A read of a donation's reference, or of its donor's name and contact.
     VIEW = "donation.view"
     DONOR_VIEW = "donor.view"
+    DONOR_FORGET = "donor.forget"
 
 
 class DisbursementActions(ActionNames):

@@ -49,6 +49,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("relocation/", include("relocation.urls")),  # safe houses, route plans, check-ins
+    path("funds/", include("funds.urls")),  # balances, money for cases, approvals, donations
     path("audit/", include("supportdesk.audit.urls")),  # administrators: audit log and alerts
     path("operations/", include("supportdesk.operations.urls")),  # administrators: backups
     path("", include("supportdesk.followups.urls")),  # notification inbox, problem list

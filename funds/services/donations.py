@@ -23,7 +23,9 @@ from supportdesk.accounts.models import User
 from supportdesk.accounts.scope import require_coordinator
 from supportdesk.audit.services import audit_record
 from supportdesk.errors import ApplicationError, Conflict
+from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.normalise import normalise_text
+from supportdesk.vault.services import key_holder_shred
 
 MAX_IMPORT_BYTES = 2_000_000
 MAX_IMPORT_ROWS = 5000
@@ -257,3 +259,25 @@ def donations_import(*, actor: User, fund: Account, content: bytes) -> ImportPre
         _record(actor=actor, fund=fund, **row.values)  # type: ignore[arg-type]
     audit_record(actor=actor, action=DonationActions.IMPORT, obj=fund, fields=["donations"])
     return preview
+
+
+# --- Forgetting a donor -------------------------------------------------------------------------
+
+
+class DonorForgotten(Conflict):
+    default_message = gettext_lazy("This donor's details were forgotten already.")
+
+
+@transaction.atomic
+def donor_forget(*, actor: User, donor: Donor) -> Donor:
+    """A donor asked to be forgotten: their key is destroyed, so their name and contact read as
+    shredded for good. Their donations stay, with amounts and dates: the books still add up."""
+    require_coordinator(actor, donor.team_id)
+    donor = Donor.objects.select_for_update().get(pk=donor.pk)
+    if is_shredded(donor.name) or is_shredded(donor.contact):
+        raise DonorForgotten()
+    shredded = key_holder_shred(holder=donor)
+    audit_record(
+        actor=actor, action=DonationActions.DONOR_FORGET, obj=donor, fields=shredded.fields
+    )
+    return donor

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -71,3 +72,19 @@ def idempotency_claim(
 def idempotency_store(*, record: IdempotencyKey, status: int, response: Any) -> None:
     record.status, record.response = status, response
     record.save(update_fields=["status", "response"])
+
+
+def idempotency_keys_purge(*, older_than: datetime, batch_size: int = 1000) -> int:
+    """Delete the keys first used before `older_than`, in batches (each its own statement, so a
+    long purge never holds a large lock); returns how many went. A retry with a purged key runs
+    again as a new request: keys are kept far longer than any client retries."""
+    purged = 0
+    while True:
+        batch = list(
+            IdempotencyKey.objects.filter(created_at__lt=older_than)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not batch:
+            return purged
+        purged += IdempotencyKey.objects.filter(id__in=batch).delete()[0]

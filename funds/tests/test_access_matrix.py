@@ -42,6 +42,7 @@ ROWS = [
     Row("funds-transfers", "get", "{fund}/transfers/", None, 200, 200),
     Row("funds-transfer-reverse", "post", "transfers/{gift}/reverse/", {}, 409, 201),
     Row("funds-donation", "get", "donations/{donation}/", None, 404, 200),
+    Row("funds-donor-forget", "post", "donations/{donation}/forget-donor/", {}, 404, 200),
     Row("funds-disbursement", "get", "disbursements/{requested}/", None, 200, 200),
     Row("funds-disbursement-approve", "post", "disbursements/{requested}/approve/", {}, 409, 200),
     Row(
