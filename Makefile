@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/supportdesk
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev lint messages clean bench bench-vault bench-audit bench-followups bench-merkle bench-funds bench-relocation
+.PHONY: run test audit install install-dev lint messages clean bench bench-quick bench-vault bench-audit bench-followups bench-merkle bench-funds bench-relocation
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (python3 --version).")'
@@ -51,9 +51,23 @@ test: install-dev lint
 	DATABASE_URL="$${DATABASE_URL:-$(DATABASE_URL_TEST)}" REDIS_URL="$${REDIS_URL:-$(REDIS_URL_TEST)}" \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+# Known-vulnerable dependencies (pip-audit), bandit, and `check --deploy` with deploy/env.example
+# (deploy/audit.sh says what each found; docs/deploy.md, "make audit").
+audit: install-dev
+	@BIN=$(BIN) deploy/audit.sh
+
 # Benchmarks: one command each, printing a table (results in docs/benchmarks.md). Each uses its
 # own PostgreSQL database on the local server (see the module's docstring to choose another).
-bench: bench-vault bench-audit bench-followups bench-merkle bench-funds bench-relocation
+# `make bench` runs all of them and the whole-request benchmark (benchmarks/run.py), bounded in
+# time, and regenerates the results block of docs/benchmarks.md; `make bench-quick` (or
+# `make bench ARGS=--quick`) checks the same in minutes.
+bench: install-dev
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@scripts/services.sh
+	$(BIN)/python -m benchmarks.run $(ARGS)
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench ARGS="--quick $(ARGS)"
 
 bench-vault: install-dev
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -72,7 +72,7 @@ def _sql(statement: str, params: dict[str, Any] | None = None) -> None:
 
 def _insert_unsealed(count: int) -> None:
     _sql(
-        f"INSERT INTO audit_auditevent ({EVENT_COLUMNS}) "  # noqa: S608 - constants
+        f"INSERT INTO audit_auditevent ({EVENT_COLUMNS}) "  # noqa: S608 - constants  # nosec B608: columns and values are module constants
         f"SELECT {EVENT_VALUES} FROM generate_series(1, %(count)s) AS g",
         {"count": count},
     )
@@ -126,7 +126,7 @@ def _load_sealed(count: int) -> tuple[int, float]:
     with transaction.atomic():
         _sql("SET LOCAL session_replication_role = replica")  # past the append-only trigger
         _sql(
-            f"INSERT INTO audit_auditevent ({EVENT_COLUMNS}, chain_position, event_mac, "  # noqa: S608
+            f"INSERT INTO audit_auditevent ({EVENT_COLUMNS}, chain_position, event_mac, "  # noqa: S608  # nosec B608: columns and values are module constants
             f"chain_mac) SELECT {EVENT_VALUES}, %(start)s + g, repeat('0', 64), repeat('0', 64) "
             "FROM generate_series(1, %(count)s) AS g",
             {"count": count, "start": start},

@@ -15,7 +15,7 @@ from uuid import UUID
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from cases import search, selectors
 from cases.audit_actions import CaseActions
 from cases.models import Case, CaseNeed, CdmRequest, ContactChannel, DuplicateFlag, Need, Risk
+from cases.pagination import COUNT_LIMIT, CaseListPagination
 from cases.rules import today_or_later
 from cases.serializers import (
     CASE_DETAIL_FIELDS,
@@ -54,8 +55,31 @@ from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.validators import not_in_future
 
 RISK_NAMES = {risk.name.lower(): risk.value for risk in Risk}
+# What CaseListOutput reads of a case (its team comes with it, select_related).
+CASE_LIST_COLUMNS = (
+    "id",
+    "team__id",
+    "team__name",
+    "alias",
+    "status",
+    "verification",
+    "risk",
+    "on_hold",
+    "shredded_at",
+    "closed_at",
+    "updated_at",
+    "text_needs_review",
+    "created_at",
+)
 FAMILY_VIEW_FIELDS = [f"family.{name}" for name in FAMILY_FIELDS]
 CDM_VIEW_FIELDS = [f"cdm_requests.{name}" for name in CDM_FIELDS]
+
+
+class CaseListRowOutput(CaseListOutput):
+    """A list row, its needs given by the view (context "needs": {case id: [need, ...]})."""
+
+    def get_needs(self, case: Case) -> list[str]:
+        return list(self.context["needs"].get(case.pk, []))
 
 
 def bad_request(field: str, message: str) -> serializers.ValidationError:
@@ -109,18 +133,49 @@ class CaseListCreateApi(APIView):
         verification = serializers.ChoiceField(choices=Case.Verification.choices, required=False)
         need = serializers.ChoiceField(choices=Need.choices, required=False)
 
-    @extend_schema(parameters=[FilterInput], responses=CaseListOutput(many=True))
+    class PageInput(serializers.Serializer):
+        cursor = serializers.CharField(
+            required=False, help_text="Where the next page starts: the `next` link carries it."
+        )
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+    @extend_schema(
+        operation_id="cases_list",
+        parameters=[FilterInput, PageInput],
+        responses=inline_serializer(
+            "CaseListPage",
+            fields={
+                "count": serializers.IntegerField(
+                    allow_null=True,
+                    help_text=f"Cases matching, exact up to {COUNT_LIMIT}; null above that.",
+                ),
+                "next": serializers.URLField(allow_null=True),
+                "results": CaseListRowOutput(many=True),
+            },
+        ),
+    )
     def get(self, request: AuthenticatedApiRequest) -> Response:
+        """A page of the user's cases, riskiest first, newest first within a risk. Keyset pages:
+        follow `next`; no page costs more than the first (cases/pagination.py)."""
         data = validated(self.FilterInput, request.query_params)
         if "risk" in data:
             data["risk"] = RISK_NAMES[data["risk"]]
         cases = selectors.case_list(user=request.user, filters=selectors.CaseFilters(**data))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(cases, request, view=self) or []
+        paginator = CaseListPagination()
+        # Only the columns a list row shows: a case's other sealed values (notes, medical notes,
+        # the family's) are most of its row and are neither sent nor opened here.
+        cases = cases.only(*CASE_LIST_COLUMNS).prefetch_related(None)  # needs: below
+        page = paginator.paginate_queryset(cases, request)
         audit_record_list_view(
             actor=request.user, objects=page, fields=["alias"], action=CaseActions.LIST_VIEW
         )
-        return paginator.get_paginated_response(CaseListOutput(page, many=True).data)
+        # The page's needs as (case, need) pairs in one query, not a model object per need.
+        needs: dict[UUID, list[str]] = {case.pk: [] for case in page}
+        rows = CaseNeed.objects.filter(case__in=list(needs)).order_by("need")
+        for case_id, need in rows.values_list("case_id", "need"):
+            needs[case_id].append(need)
+        output = CaseListRowOutput(page, many=True, context={"needs": needs})
+        return paginator.get_paginated_response(output.data)
 
     @extend_schema(request=CaseCreateInput, responses={201: CaseDetailOutput})
     def post(self, request: AuthenticatedApiRequest) -> Response:
@@ -294,6 +349,8 @@ class CaseContactAddApi(APIView):
 
 @shows_personal_data
 class CaseTimelineApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=5000)
 
@@ -552,10 +609,15 @@ class StatisticsOutput(serializers.Serializer):
         child=serializers.DictField(child=serializers.CharField())
     )
     by_status = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    computed_at = serializers.DateTimeField(
+        help_text="When these figures were counted: at most CASE_STATISTICS_MAX_AGE seconds ago."
+    )
 
 
 @no_personal_data
 class StatisticsApi(APIView):
     @extend_schema(responses=StatisticsOutput)
     def get(self, request: AuthenticatedApiRequest) -> Response:
-        return Response(StatisticsOutput(selectors.statistics()).data)
+        """Whole-group figures, small counts masked; counted at most once per
+        CASE_STATISTICS_MAX_AGE seconds (default 300) and cached in between."""
+        return Response(StatisticsOutput(selectors.statistics_published()).data)

@@ -158,6 +158,10 @@ class Case(VaultModel):
         indexes = [
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["-risk", "-created_at"], name="case_risk_created"),
+            # The list filtered by status, riskiest first, in keyset pages (cases/pagination.py).
+            models.Index(
+                fields=["status", "-risk", "-created_at", "-id"], name="case_status_risk_created"
+            ),
         ]
 
     @property

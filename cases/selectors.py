@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from cases.models import (
     Case,
@@ -60,7 +64,7 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Cas
     return (
         cases.select_related("team")
         .prefetch_related(Prefetch("need_rows", queryset=CaseNeed.objects.order_by("need")))
-        .order_by("-risk", "-created_at")
+        .order_by("-risk", "-created_at", "-id")
     )
 
 
@@ -195,3 +199,23 @@ def statistics() -> dict[str, list[dict[str, str]]]:
             for row in live.values("status").annotate(n=Count("id")).order_by("status")
         ],
     }
+
+
+# The API's statistics are computed at most once per STATISTICS_MAX_AGE seconds (default 300)
+# and served from the cache in between: counting every case per request grows with the table.
+STATISTICS_CACHE_KEY = "cases:statistics:v1"
+
+
+def statistics_max_age() -> int:
+    return int(getattr(settings, "CASE_STATISTICS_MAX_AGE", 300))
+
+
+def statistics_published() -> dict[str, Any]:
+    """`statistics()` as the API publishes it, with `computed_at`: figures at most
+    `statistics_max_age()` seconds old (docs/cases.md, "Statistics"). Whole-group counts with
+    small counts masked, so one cached copy serves every reader."""
+    figures = cache.get(STATISTICS_CACHE_KEY)
+    if figures is None:
+        figures = {**statistics(), "computed_at": timezone.now()}
+        cache.set(STATISTICS_CACHE_KEY, figures, timeout=statistics_max_age())
+    return figures
