@@ -207,7 +207,7 @@ STATISTICS_CACHE_KEY = "cases:statistics:v1"
 
 
 def statistics_max_age() -> int:
-    return int(getattr(settings, "CASE_STATISTICS_MAX_AGE", 300))
+    return int(settings.CASE_STATISTICS_MAX_AGE)
 
 
 def statistics_published() -> dict[str, Any]:
