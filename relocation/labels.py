@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from relocation.models import RouteLeg, Waypoint
+from supportdesk.templatetags import formatting
 from supportdesk.vault.crypto import is_shredded
 
 
@@ -44,4 +45,7 @@ def leg_row(leg: RouteLeg, moves: list[str] | None = None) -> dict[str, object]:
 
 def duration_text(duration: timedelta) -> str:
     minutes = int(duration.total_seconds() // 60)
-    return _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    return _("%(hours)s h %(minutes)s min") % {
+        "hours": formatting.number(minutes // 60),
+        "minutes": formatting.number(minutes % 60),
+    }

@@ -9,18 +9,22 @@ msgid) and its parameters; `render()` translates both in the language active whe
 
 The sentence must be a lazy translation (`gettext_lazy`), so that makemessages finds it and a
 sentence already translated into the writer's language can never be stored by mistake. Parameters
-are numbers, plain strings kept as they are (a case reference), or lazy translations (a choice
-label), translated again for each reader.
+are whole numbers, written in each reader's digits (a leg number: 2, or ၂ in Burmese), plain
+strings kept as they are (a case reference), or lazy translations (a choice label), translated
+again for each reader.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
+
+from supportdesk.templatetags.formatting import in_digits
 
 Param = str | int | Promise
 
@@ -51,7 +55,11 @@ class Message:
         sentence = gettext(self.text)
         if not self.params:
             return sentence
-        return sentence % {name: _rendered(value) for name, value in self.params.items()}
+        as_numbers = set(_NUMBER_PLACEHOLDER.findall(self.text))  # %(name)d needs the int itself
+        return sentence % {
+            name: value if name in as_numbers else _rendered(value)
+            for name, value in self.params.items()
+        }
 
     def __str__(self) -> str:
         return self.render()
@@ -76,10 +84,16 @@ class Message:
         return message
 
 
-def _rendered(value: str | int | dict[str, str]) -> str | int:
+_NUMBER_PLACEHOLDER = re.compile(r"%\((\w+)\)d")
+
+
+def _rendered(value: str | int | dict[str, str]) -> str:
+    """A parameter for the active language: a label translated, a whole number in its digits."""
     if isinstance(value, dict):
         return gettext(value["t"])
-    return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return in_digits(str(value))
+    return value if isinstance(value, str) else str(value)
 
 
 def rendered(data: Mapping[str, Any] | None, *, fallback: str = "") -> str:

@@ -50,6 +50,23 @@ def test_a_sentence_already_translated_or_an_odd_parameter_is_refused() -> None:
         Message(STATUS, ref=True, status="x")
 
 
+def test_a_whole_number_is_read_in_the_readers_digits_and_a_reference_never_changes() -> None:
+    late = gettext_lazy("Case %(ref)s: leg %(number)s has not checked in for %(minutes)s minutes.")
+    stored = Message(late, ref="SD-2710", number=2, minutes=45).to_json()
+    assert stored["params"] == {"ref": "SD-2710", "number": 2, "minutes": 45}  # stored as numbers
+    with translation.override("en"):
+        assert rendered(stored) == "Case SD-2710: leg 2 has not checked in for 45 minutes."
+    with translation.override("my"):
+        shown = rendered(stored)
+        assert "SD-2710" in shown  # a reference keeps its digits
+        assert "၂" in shown and "၄၅" in shown
+        assert not set(shown.replace("SD-2710", "")) & set("0123456789")
+        arrived = Message(gettext_lazy("Leg %(number)s arrived."), number=12).render()
+        assert arrived == "ခရီးပိုင်း ၁၂ ရောက်ပါပြီ။"
+        in_words = Message(gettext_lazy("Case %(ref)s: %(status)s"), ref="1234", status="5")
+        assert in_words.render().endswith("1234- 5")  # text parameters are kept as they are
+
+
 def test_rows_from_before_messages_keep_their_text() -> None:
     assert rendered({}, fallback="An older sentence") == "An older sentence"
     assert rendered(None) == ""

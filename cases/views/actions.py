@@ -7,7 +7,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import Http404, HttpResponse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cases import selectors
@@ -34,6 +33,7 @@ from cases.views.confirm import confirm_page, confirmed
 from cases.workflows import CDM_REQUEST
 from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
+from supportdesk.templatetags.formatting import day
 
 
 def _case(request: AuthenticatedRequest, case_id: UUID) -> Case:
@@ -180,7 +180,7 @@ def security_flag_resolve_view(
                 % {
                     "kind": flag.get_kind_display(),
                     "relation": flag.family_member.get_relation_display(),
-                    "date": date_format(flag.observed_on),
+                    "date": day(flag.observed_on),
                 }
             ],
             consequence=_(

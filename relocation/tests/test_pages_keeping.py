@@ -71,6 +71,7 @@ def test_a_coordinator_adds_a_house_and_sees_its_address(coordinator: User, mony
     assert AuditEvent.objects.filter(action="safehouse.create", object_id=house.pk.hex).exists()
     html = html_of(client.get(response["Location"]))
     assert "Safe house Papaya added." in html and "7 Quiet Road" in html
+    assert '<a href="tel:+959420111222">+95 9 42011 1222</a>' in html  # grouped, and dialable
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -31,6 +30,7 @@ from relocation.views.common import (
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_view
+from supportdesk.templatetags import formatting
 
 
 def leg_url(leg_id: UUID | str) -> str:
@@ -95,7 +95,7 @@ def leg_check_in_view(request: AuthenticatedRequest, leg_id: UUID) -> HttpRespon
     due = timezone.localtime(leg.check_in_due_at) if leg.check_in_due_at else None
     messages.success(
         request,
-        _("Checked in. Next check-in by %(time)s.") % {"time": time_format(due, "H:i")}
+        _("Checked in. Next check-in by %(time)s.") % {"time": formatting.clock(due)}
         if due
         else _("Checked in."),
     )

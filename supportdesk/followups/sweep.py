@@ -211,7 +211,7 @@ def followup_alert_failed(*, followup_id: int, kind: str, error_name: str) -> No
                 "A follow-up could not be completed (%(kind)s #%(id)s). It needs attention."
             ),
             kind=kind,
-            id=followup_id,
+            id=str(followup_id),  # a row id, written as stored in every language
         ),
         link=reverse("followups:problems"),
         dedupe_key=f"followup-failed:{followup_id}",

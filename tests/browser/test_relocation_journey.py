@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory
@@ -21,6 +21,7 @@ from relocation.models import CheckIn, RouteLeg, RoutePlan, SafeHouse
 from relocation.tests.factories import AreaFactory, SafeHouseFactory
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.sweep import followups_sweep
+from supportdesk.templatetags import formatting
 from supportdesk.testing import verified_client
 
 if TYPE_CHECKING:
@@ -144,6 +145,10 @@ def test_a_journey_through_a_safe_house_is_drafted_approved_started_and_checked_
     route = page.locator("#route")
     assert route.locator("ol.legs li.leg").count() == 2
     assert "Mango" in route.inner_text() and "12 Hidden Lane" not in route.inner_text()
+    first = RouteLeg.objects.get(plan=plan, position=0)
+    with translation.override(page.evaluate("document.documentElement.lang")):
+        leaves = formatting.when(first.planned_departure)
+    assert leaves in route.inner_text()  # the reader's date format, in the reader's digits
     route.scroll_into_view_if_needed()
     snap(page, "case-route-approved")
     page.click("#route-next button")
