@@ -62,6 +62,7 @@ IDEMPOTENCY = OpenApiParameter(
     required=True,
     description="A retry with the same key and body gets the first answer.",
 )
+DONATION_VIEW_FIELDS = ["reference", "reversal_reason"]
 DISBURSEMENT_VIEW_FIELDS = [f"disbursements.{name}" for name in DISBURSEMENT_SECRET_FIELDS]
 
 
@@ -161,17 +162,22 @@ class FundTransfersApi(APIView):
 
 @no_personal_data
 class TransferReverseApi(APIView):
-    @extend_schema(request=None, parameters=[IDEMPOTENCY], responses={201: TransferOutput})
+    """A correction, saying why; a donation's transfer or a payment's marks that record
+    reversed too (funds.services.ledger.transfer_reverse)."""
+
+    @extend_schema(request=ReasonInput, parameters=[IDEMPOTENCY], responses={201: TransferOutput})
     def post(self, request: AuthenticatedApiRequest, transfer_id: UUID) -> Response:
+        data = validated(ReasonInput, request.data)
         transfer = selectors.transfer_get_for_user(user=request.user, transfer_id=transfer_id)
 
         def run() -> Response:
-            reversal = ledger.transfer_reverse(actor=request.user, transfer=transfer)
+            reversal = ledger.transfer_reverse(
+                actor=request.user, transfer=transfer, reason=data["reason"]
+            )
             return Response(TransferOutput(reversal).data, status=status.HTTP_201_CREATED)
 
-        return idempotent(
-            request, route="transfer-reverse", body={"transfer": str(transfer_id)}, run=run
-        )
+        body = {**data, "transfer": str(transfer_id)}
+        return idempotent(request, route="transfer-reverse", body=body, run=run)
 
 
 # --- Donations ----------------------------------------------------------------------------------
@@ -211,7 +217,7 @@ class DonationDetailApi(APIView):
     @extend_schema(responses=DonationDetailOutput)
     def get(self, request: AuthenticatedApiRequest, donation_id: UUID) -> Response:
         donation = selectors.donation_get_for_user(user=request.user, donation_id=donation_id)
-        audit_record_view(actor=request.user, obj=donation, fields=["reference"])
+        audit_record_view(actor=request.user, obj=donation, fields=DONATION_VIEW_FIELDS)
         if donation.donor is not None:
             audit_record_view(
                 actor=request.user,

@@ -15,6 +15,7 @@ class DonationActions(ActionNames):
     VIEW = "donation.view"
     DONOR_VIEW = "donor.view"
     DONOR_FORGET = "donor.forget"
+    REVERSE = "donation.reverse"
 
 
 class DisbursementActions(ActionNames):
@@ -26,3 +27,4 @@ class DisbursementActions(ActionNames):
     CONFIRM = "disbursement.confirm"
     RECONCILE = "disbursement.reconcile"
     EXPIRE = "disbursement.expire"
+    REVERSE = "disbursement.reverse"

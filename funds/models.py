@@ -214,9 +214,20 @@ class Donation(VaultModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set once, with the reversing transfer (funds.services.ledger.transfer_reverse): the donation
+    # stays in the books and out of the reports. The reason is sealed under the donation's key.
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversal_reason = EncryptedTextField(blank=True, null=True)  # null: rows from before it
 
     class Vault:
         key_holder = "self"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
 
     class Meta:
         constraints = [
@@ -244,6 +255,7 @@ class Disbursement(VaultModel):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired")
+        REVERSED = "reversed", _("Reversed")
 
     class Method(models.TextChoices):
         CASH = "cash", _("Cash hand-over")
@@ -287,6 +299,12 @@ class Disbursement(VaultModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # The payment corrected by a reversing transfer (funds.services.disbursements).
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = EncryptedTextField(blank=True, null=True)  # null: rows from before it
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -303,7 +321,12 @@ class Disbursement(VaultModel):
         ]
 
 
-DISBURSEMENT_SECRET_FIELDS = ("justification", "decision_reason", "payment_reference")
+DISBURSEMENT_SECRET_FIELDS = (
+    "justification",
+    "decision_reason",
+    "payment_reference",
+    "reversal_reason",
+)
 
 
 class Approval(models.Model):

@@ -110,9 +110,11 @@ def disbursement_get_for_user(*, user: User, disbursement_id: UUID) -> Disbursem
 
 
 def money_in_by_month(*, user: User) -> list[dict[str, object]]:
-    """Donations received per month, channel and currency, in the user's teams."""
+    """Donations received per month, channel and currency, in the user's teams (a reversed
+    donation is no money in: its reversing transfer took it out again)."""
     rows = (
         in_scope(Donation, user=user, team_path="fund__team")
+        .filter(reversed_at__isnull=True)
         .annotate(month=TruncMonth("received_on"))
         .values("month", "channel", "currency")
         .annotate(total=Sum("amount"), count=Count("pk"))

@@ -58,6 +58,11 @@ class FundInput(serializers.Serializer):
     earmark = serializers.ChoiceField(choices=Earmark.choices, default=Earmark.GENERAL)
 
 
+def reason_shown(value: object) -> str:
+    """A reversal's reason: empty on records from before reasons were kept (NULL)."""
+    return "" if value is None else str(value)
+
+
 class FundOutput(serializers.Serializer):
     id = serializers.UUIDField()
     team = serializers.UUIDField(source="team_id")
@@ -110,6 +115,8 @@ class DonationOutput(serializers.Serializer):
     received_on = serializers.DateField()
     anonymous = serializers.SerializerMethodField()
     transfer = serializers.UUIDField(source="transfer_id")
+    reversed = serializers.BooleanField(source="is_reversed")
+    reversed_at = serializers.DateTimeField(allow_null=True)
 
     def get_anonymous(self, donation: Donation) -> bool:
         return donation.donor_id is None
@@ -119,6 +126,10 @@ class DonationDetailOutput(DonationOutput):
     reference = serializers.CharField()
     donor_name = serializers.SerializerMethodField()
     donor_contact = serializers.SerializerMethodField()
+    reversal_reason = serializers.SerializerMethodField()
+
+    def get_reversal_reason(self, donation: Donation) -> str:
+        return reason_shown(donation.reversal_reason)
 
     def get_donor_name(self, donation: Donation) -> str:
         return donation.donor.name if donation.donor else ""
@@ -163,6 +174,7 @@ class DisbursementOutput(serializers.Serializer):
     payment_method = serializers.CharField()
     paid_at = serializers.DateTimeField(allow_null=True)
     confirmed_by = serializers.CharField()
+    reversed_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
     def get_approvals(self, disbursement: Disbursement) -> int:
@@ -174,6 +186,10 @@ class DisbursementDetailOutput(DisbursementOutput):
     justification = serializers.CharField()
     decision_reason = serializers.CharField()
     payment_reference = serializers.CharField()
+    reversal_reason = serializers.SerializerMethodField()
+
+    def get_reversal_reason(self, disbursement: Disbursement) -> str:
+        return reason_shown(disbursement.reversal_reason)
 
 
 class PayInput(serializers.Serializer):

@@ -18,7 +18,7 @@ from cases.services.common import coordinators_of, require_member, timeline_even
 from cases.services.lifecycle import case_locked
 from funds import rules
 from funds.audit_actions import DisbursementActions
-from funds.models import Account, Approval, Disbursement
+from funds.models import Account, Approval, Disbursement, Transfer
 from funds.money import format_amount
 from funds.services import ledger
 from funds.workflows import DISBURSEMENT, DisbursementRefused
@@ -354,6 +354,41 @@ def disbursement_reconcile(*, actor: User, disbursement: Disbursement) -> Disbur
         ),
     )
     return disbursement
+
+
+@transaction.atomic
+def disbursement_reverse(
+    *, actor: User, disbursement: Disbursement, transfer: Transfer, reason: str
+) -> Transfer:
+    """A payment corrected: its transfer is reversed (the money is back in the fund) and the
+    request is `reversed`, with when, by whom and why, on the case's timeline like its other
+    steps. Called by funds.services.ledger.transfer_reverse; locks the case, then the request,
+    then the transfer and the accounts."""
+    require_member(actor, disbursement.case.team)
+    disbursement = _locked(disbursement)
+    move = DISBURSEMENT.check(
+        user=actor, team=disbursement.case.team, state=disbursement.state, name="reverse"
+    )
+    if not (reason or "").strip():
+        raise ApplicationError(_("Say why this transfer is corrected."))
+    reversal = ledger.reversal_write(actor=actor, transfer=transfer)
+    disbursement.state, disbursement.reversed_by = move.target, actor
+    disbursement.reversed_at = reversal.created_at or timezone.now()
+    disbursement.reversal_reason = _text(reason)
+    disbursement.save()
+    _recorded(
+        actor=actor,
+        disbursement=disbursement,
+        action=DisbursementActions.REVERSE,
+        fields=["state", "reversal_reason"],
+        text=reason,
+        message=Message(
+            gettext_lazy("The payment of %(amount)s was reversed; the money is back in the fund."),
+            amount=_shown(disbursement),
+        ),
+    )
+    followup_cancel(subject=disbursement)
+    return reversal
 
 
 # --- Follow-up handlers (registered in FundsConfig.ready) ---------------------------------------

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funds.audit_actions import DonationActions
-from funds.models import Account, Donation, Donor
+from funds.models import Account, Donation, Donor, Transfer
 from funds.money import parse_amount
 from funds.services import ledger
 from supportdesk.accounts.models import User
 from supportdesk.accounts.scope import require_coordinator
-from supportdesk.audit.services import audit_record
+from supportdesk.audit.services import audit_record, change_record
 from supportdesk.errors import ApplicationError, Conflict
 from supportdesk.vault.crypto import is_shredded
 from supportdesk.vault.normalise import normalise_text
@@ -281,3 +282,31 @@ def donor_forget(*, actor: User, donor: Donor) -> Donor:
         actor=actor, action=DonationActions.DONOR_FORGET, obj=donor, fields=shredded.fields
     )
     return donor
+
+
+class DonationReversed(Conflict):
+    default_message = gettext_lazy("This donation was reversed already.")
+
+
+@transaction.atomic
+def donation_reverse(*, actor: User, donation: Donation, reason: str) -> Transfer:
+    """A donation recorded by mistake: its transfer is reversed (the money leaves the fund again)
+    and the donation says so, when, by whom and why. It stays in the books, out of the reports.
+    Called by funds.services.ledger.transfer_reverse; the donation is locked before its transfer."""
+    require_coordinator(actor, donation.fund.team_id)
+    donation = Donation.objects.select_for_update().get(pk=donation.pk)
+    if donation.reversed_at is not None:
+        raise DonationReversed()
+    if not (reason or "").strip():
+        raise ApplicationError(_("Say why this transfer is corrected."))
+    reversal = ledger.reversal_write(actor=actor, transfer=donation.transfer)
+    donation.reversed_at, donation.reversed_by = reversal.created_at or timezone.now(), actor
+    donation.reversal_reason = _text(reason)
+    donation.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    change_record(
+        actor=actor,
+        action=DonationActions.REVERSE,
+        obj=donation,
+        fields=["reversed_at", "reversal_reason"],
+    )
+    return reversal

@@ -40,7 +40,14 @@ CSV = f"date,channel,amount,currency,reference\n{TODAY},cash,1000,MMK,CSV-1\n"
 ROWS = [
     Row("funds-fund", "get", "{fund}/", None, 200, 200),
     Row("funds-transfers", "get", "{fund}/transfers/", None, 200, 200),
-    Row("funds-transfer-reverse", "post", "transfers/{gift}/reverse/", {}, 409, 201),
+    Row(
+        "funds-transfer-reverse",
+        "post",
+        "transfers/{gift}/reverse/",
+        {"reason": "Recorded twice"},
+        409,
+        201,
+    ),
     Row("funds-donation", "get", "donations/{donation}/", None, 404, 200),
     Row("funds-donor-forget", "post", "donations/{donation}/forget-donor/", {}, 404, 200),
     Row("funds-disbursement", "get", "disbursements/{requested}/", None, 200, 200),

@@ -256,6 +256,7 @@ def disbursement_page(
         "threshold": rules.threshold_minor(d.currency),
         "open_form": invalid.name if invalid else open_form,
         "paid_by": d.paid_by.username if d.paid_by else "",
+        "reversed_by": d.reversed_by.username if d.reversed_by else "",
         "requested_by": d.requested_by.username if d.requested_by else "",
     }
     return render(request, "funds/disbursement.html", context, status=status)

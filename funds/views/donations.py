@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.views.common import FormInvalid, refusals_shown_on, valid
 from funds import selectors
+from funds.api import DONATION_VIEW_FIELDS
 from funds.audit_actions import DonationActions
 from funds.forms import DonationForm, ImportConfirmForm, ImportForm, MoveForm, encoded
 from funds.models import Account
@@ -112,7 +113,7 @@ def donation_page(
 ) -> HttpResponse:
     user = request.user
     donation = selectors.donation_get_for_user(user=user, donation_id=donation_id)
-    audit_record_view(actor=user, obj=donation, fields=["reference"])
+    audit_record_view(actor=user, obj=donation, fields=DONATION_VIEW_FIELDS)
     donor = donation.donor
     forgotten = donor is not None and (is_shredded(donor.name) or is_shredded(donor.contact))
     if donor is not None and not forgotten:
@@ -123,6 +124,8 @@ def donation_page(
     context = {
         "donation": donation,
         "reference": shown(donation.reference),
+        "reversal_reason": shown(donation.reversal_reason),
+        "reversed_by": donation.reversed_by.username if donation.reversed_by else "",
         "donor": donor,
         "forgotten": forgotten,
         "donor_name": "" if forgotten or donor is None else shown(donor.name),
