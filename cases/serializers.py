@@ -119,7 +119,7 @@ class CaseStateOutput(serializers.Serializer):
     risk = serializers.SerializerMethodField()
     on_hold = serializers.BooleanField()
     shredded = serializers.SerializerMethodField()
-    closed_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)  # open cases have none
     updated_at = serializers.DateTimeField()
 
     def get_risk(self, case: Case) -> str:
@@ -206,7 +206,7 @@ class SecurityFlagOutput(serializers.Serializer):
     observed_on = serializers.DateField()
     review_on = serializers.DateField()
     source = serializers.SerializerMethodField()
-    resolved_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
 
     def get_source(self, flag: SecurityFlag) -> str:
         return str(shown(flag.source))
@@ -240,11 +240,11 @@ class CdmRequestOutput(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     state = serializers.CharField()
-    submitted_on = serializers.DateField()
+    submitted_on = serializers.DateField(allow_null=True)  # a draft is not sent yet
     channel = serializers.CharField()
     code = serializers.SerializerMethodField()
     rejection_reason = serializers.SerializerMethodField()
-    issued_at = serializers.DateTimeField()
+    issued_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
     def get_code(self, request: CdmRequest) -> str:

@@ -145,6 +145,8 @@ def leg_answer(
 
 @no_personal_data
 class AreaListCreateApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     @extend_schema(responses=AreaOutput(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         paginator = Pagination()
@@ -176,6 +178,8 @@ class AreaUnsafeApi(APIView):
 
 @shows_personal_data
 class SafeHouseListCreateApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class FilterInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=SafeHouse.Status.choices, required=False)
 
@@ -281,6 +285,8 @@ class TeamSettingsApi(APIView):
 @shows_personal_data
 class CasePlansApi(APIView):
     """GET lists a case's plans (states only); POST drafts one and answers with its detail."""
+
+    pagination_class = Pagination  # its GET answers a page: the schema says so
 
     @extend_schema(responses=PlanSummaryOutput(many=True))
     def get(self, request: AuthenticatedApiRequest, case_id: UUID) -> Response:
@@ -389,9 +395,10 @@ class LegDetailApi(APIView):
         leg = plans.route_leg_update(actor=request.user, leg=leg, version=version, changes=changes)
         return leg_answer(request, leg)
 
-    @extend_schema(request=VersionInput, responses=PlanSummaryOutput)
+    # A DELETE carries no body in OpenAPI: `version` goes in the query (a JSON body still works).
+    @extend_schema(request=None, parameters=[VersionInput], responses={200: PlanSummaryOutput})
     def delete(self, request: AuthenticatedApiRequest, leg_id: UUID) -> Response:
-        data = validated(VersionInput, request.data)
+        data = validated(VersionInput, request.data or request.query_params)
         leg = selectors.route_leg_get_for_user(user=request.user, leg_id=leg_id)
         plan = plans.route_leg_remove(actor=request.user, leg=leg, version=data["version"])
         return Response(PlanSummaryOutput(plan).data)
@@ -435,6 +442,8 @@ class LegAbortApi(APIView):
 
 @shows_personal_data
 class LegCheckInsApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     @extend_schema(responses=CheckInOutput(many=True))
     def get(self, request: AuthenticatedApiRequest, leg_id: UUID) -> Response:
         leg = selectors.route_leg_get_for_user(user=request.user, leg_id=leg_id)

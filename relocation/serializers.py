@@ -111,6 +111,8 @@ class PlanInput(serializers.Serializer):
 
 
 class PlanUpdateInput(PlanInput):
+    # Notes are all a plan's own text: an update without them has nothing to say (and was a 500).
+    notes = serializers.CharField(max_length=NOTE_LENGTH, allow_blank=True)
     version = serializers.IntegerField(min_value=1)
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,7 +39,14 @@ class TokenObtainApi(APIView):
         expires_at = serializers.DateTimeField()
         idle_timeout_seconds = serializers.IntegerField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, auth=[])
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            429: OpenApiResponse(description="Too many failed logins: wait for Retry-After."),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = validated(self.InputSerializer, request.data)
         ip = current_ip()

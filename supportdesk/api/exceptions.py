@@ -1,12 +1,18 @@
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from supportdesk.api.parsers import RequestTooLarge
 from supportdesk.errors import ApplicationError, Conflict, NotFound, TooManyAttempts
 
 # The first class an error is an instance of gives its status; ApplicationError is the fallback.
@@ -38,6 +44,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # A model or normaliser refused a value the serializer let through: still a plain 400.
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=400)
+    if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE, read by DRF
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError()
     if isinstance(exc, Http404 | PermissionDenied):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)

@@ -77,6 +77,8 @@ def _page(
 
 
 class EventListApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         return _page(self, request, _filters(request))
@@ -84,6 +86,8 @@ class EventListApi(APIView):
 
 class ObjectEventListApi(APIView):
     """Everything recorded about one object; `?action=case.view` answers "who viewed case X"."""
+
+    pagination_class = Pagination  # its GET answers a page: the schema says so
 
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
     def get(self, request: AuthenticatedApiRequest, object_type: str, object_id: str) -> Response:
@@ -93,6 +97,8 @@ class ObjectEventListApi(APIView):
 
 class ActorEventListApi(APIView):
     """Everything one account did."""
+
+    pagination_class = Pagination  # its GET answers a page: the schema says so
 
     @extend_schema(parameters=[EventFilterInput], responses=EventOutput(many=True))
     def get(self, request: AuthenticatedApiRequest, actor_id: UUID) -> Response:
@@ -117,6 +123,8 @@ class AlertOutput(serializers.Serializer):
 
 
 class AlertListApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class InputSerializer(serializers.Serializer):
         open = serializers.BooleanField(required=False, default=False)
 

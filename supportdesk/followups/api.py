@@ -36,6 +36,8 @@ class NotificationOutput(serializers.Serializer):
 
 
 class NotificationListApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     class InputSerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
 
@@ -92,6 +94,8 @@ class FollowUpProblemOutput(serializers.Serializer):
 
 
 class FollowUpProblemListApi(APIView):
+    pagination_class = Pagination  # its GET answers a page: the schema says so
+
     @extend_schema(responses=FollowUpProblemOutput(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         rows = selectors.followup_problems_for_user(user=request.user)
