@@ -230,7 +230,7 @@ def _write_seals(events: list[AuditEvent]) -> None:
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET chain_position = %s, event_mac = %s, chain_mac = %s "  # noqa: S608
+            f"UPDATE {table} SET chain_position = %s, event_mac = %s, chain_mac = %s "  # noqa: S608  # nosec B608: quoted table name from the model, values bound
             "WHERE id = %s AND chain_position IS NULL",
             [(e.chain_position, e.event_mac, e.chain_mac, e.id) for e in events],
         )

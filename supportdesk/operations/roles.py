@@ -106,7 +106,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app};
 ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
     GRANT USAGE, SELECT ON SEQUENCES TO {app};
-"""  # noqa: S608 - names checked against _NAME
+"""  # noqa: S608 - names checked against _NAME  # nosec B608: role and database names checked against _NAME
 
 
 def grants_sql(*, app: str = APP) -> str:
@@ -132,7 +132,7 @@ GRANT UPDATE ({", ".join(CHAIN_COLUMNS)}) ON {events} TO {app};
 -- Alerts are acknowledged (UPDATE), never deleted.
 REVOKE DELETE ON {alerts} FROM {app};
 {GRANTS_END}
-"""  # noqa: S608 - names checked against _NAME, tables from the models
+"""  # noqa: S608 - names checked against _NAME, tables from the models  # nosec B608: names checked against _NAME, tables from the models
 
 
 def full_sql(*, owner: str = OWNER, app: str = APP, database: str = DATABASE) -> str:
