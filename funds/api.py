@@ -44,7 +44,7 @@ from funds.serializers import (
     PayInput,
     TransferOutput,
 )
-from funds.services import disbursements, donations, ledger
+from funds.services import corrections, disbursements, donations, ledger
 from funds.services.idempotency import idempotency_claim, idempotency_store
 from supportdesk.accounts import scope
 from supportdesk.api.authentication import AuthenticatedApiRequest
@@ -163,7 +163,7 @@ class FundTransfersApi(APIView):
 @no_personal_data
 class TransferReverseApi(APIView):
     """A correction, saying why; a donation's transfer or a payment's marks that record
-    reversed too (funds.services.ledger.transfer_reverse)."""
+    reversed too (funds.services.corrections.transfer_reverse)."""
 
     @extend_schema(request=ReasonInput, parameters=[IDEMPOTENCY], responses={201: TransferOutput})
     def post(self, request: AuthenticatedApiRequest, transfer_id: UUID) -> Response:
@@ -171,7 +171,7 @@ class TransferReverseApi(APIView):
         transfer = selectors.transfer_get_for_user(user=request.user, transfer_id=transfer_id)
 
         def run() -> Response:
-            reversal = ledger.transfer_reverse(
+            reversal = corrections.transfer_reverse(
                 actor=request.user, transfer=transfer, reason=data["reason"]
             )
             return Response(TransferOutput(reversal).data, status=status.HTTP_201_CREATED)

@@ -10,9 +10,11 @@ class FundsConfig(AppConfig):
         from funds import rules
         from funds.case_page import money_section
         from funds.home import PANELS
+        from funds.money import MONEY, format_money_param
         from funds.services import disbursements
         from supportdesk.accounts.home import register_home_panel
         from supportdesk.followups.registry import register_handler
+        from supportdesk.messages import register_formatter
 
         register_handler(rules.APPROVAL_PENDING, disbursements.approval_pending_remind)
         register_handler(rules.UNPAID, disbursements.unpaid_remind)
@@ -28,3 +30,5 @@ class FundsConfig(AppConfig):
         )
         for panel in PANELS:
             register_home_panel(panel)
+        # Amounts in stored sentences are written for each reader: lakhs in Burmese.
+        register_formatter(MONEY, format_money_param)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from funds.models import Disbursement
 from funds.money import format_amount
-from supportdesk.templatetags.formatting import in_digits
+from supportdesk import formatting
+from supportdesk.formatting import in_digits
 
 WIDTH = 320
 MONTHS = 6
@@ -141,7 +142,7 @@ def month_chart(months: list[Month], currency: str) -> SafeString:
                     round(bar, 1),
                     height,
                     colour,
-                    in_digits(date_format(month.first_day, "F Y")),
+                    formatting.month(month.first_day),
                     side,
                     _money(amount, currency),
                 )
@@ -153,7 +154,7 @@ def month_chart(months: list[Month], currency: str) -> SafeString:
                 '<text x="{}" y="{}" text-anchor="middle" fill="{}" font-size="12">{}</text>',
                 centre,
                 base + 18,
-                date_format(month.first_day, "M"),
+                formatting.month_alone(month.first_day),
                 centre,
                 base + 32,
                 MUTED,

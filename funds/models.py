@@ -214,8 +214,9 @@ class Donation(VaultModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set once, with the reversing transfer (funds.services.ledger.transfer_reverse): the donation
-    # stays in the books and out of the reports. The reason is sealed under the donation's key.
+    # Set once, with the reversing transfer (funds.services.corrections.transfer_reverse): the
+    # donation stays in the books and out of the reports. The reason is sealed under the
+    # donation's key.
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -101,6 +101,16 @@ def _grouped(minor: int, currency: str) -> str:
     return f"{sign}{whole:,}" + (f".{fraction:0{exponent}d}" if exponent else "")
 
 
+# The kind of `supportdesk.messages.Formatted` parameter that is an amount: [minor units, currency].
+MONEY = "money"
+
+
+def format_money_param(value: list[object], language: str) -> str:
+    """A stored sentence's amount for its reader (registered in FundsConfig.ready())."""
+    minor, currency = value
+    return format_amount(int(str(minor)), str(currency), language=language)
+
+
 def format_amount(minor: int, currency: str, *, language: str = "en") -> str:
     """The amount for people: grouped ("1,250,000 MMK"); in Burmese with Myanmar digits, and kyat
     in lakhs and kyat (1,250,000 MMK reads "12 lakhs 50,000 kyat"), exactly (never rounded)."""

@@ -39,8 +39,9 @@ DISBURSEMENT = Workflow(
         Move("pay", frozenset({D.APPROVED}), D.PAID),
         Move("confirm", frozenset({D.PAID}), D.CONFIRMED),
         Move("reconcile", frozenset({D.CONFIRMED}), D.RECONCILED, who=is_team_coordinator),
-        # A coordinator reverses the payment's transfer (funds.services.ledger.transfer_reverse):
-        # the money is back in the fund; nothing follows. Never offered on its own.
+        # A coordinator reverses the payment's transfer
+        # (funds.services.corrections.transfer_reverse): the money is back in the fund; nothing
+        # follows. Never offered on its own.
         Move(
             "reverse",
             frozenset({D.PAID, D.CONFIRMED, D.RECONCILED}),

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from relocation.models import RouteLeg, Waypoint
-from supportdesk.templatetags import formatting
+from supportdesk import formatting
 from supportdesk.vault.crypto import is_shredded
 
 

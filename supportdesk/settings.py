@@ -116,6 +116,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "supportdesk.followups.context_processors.unread_notifications",
             ],
+            # Dates, numbers and phones as each language writes them, in every template.
+            "builtins": ["supportdesk.templatetags.formatting"],
         },
     },
 ]
@@ -134,6 +136,9 @@ if _replica_url:
 for _database in DATABASES.values():
     _database["ATOMIC_REQUESTS"] = False
     _database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    # A kept connection is checked before a request reuses it: after PostgreSQL restarts, the
+    # next request opens a new one instead of failing on the dead one (tests/adversarial).
+    _database["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["supportdesk.replica.ReportsRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: web, worker and beat write one file. A deferred transaction that reads, then
@@ -155,6 +160,10 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="supportdesk"),
         }
     }
+elif PRODUCTION:
+    # Without Redis the login counters, rate limits and the broker would be files in var/ of one
+    # machine (docs/scaling.md): a second web or worker machine would not share them.
+    raise ImproperlyConfigured("Set REDIS_URL (or REDIS_URL_FILE) in production.")
 else:
     # Web, worker and beat are separate processes in `make run`: a file cache is shared by all.
     CACHES = {
@@ -290,12 +299,21 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST framework ---------------------------------------------------------------------------
+# The largest request body read into memory (files uploaded are apart): the API answers 413 above
+# it, pages 400. A case with every field filled is a few kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_000_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "supportdesk.api.authentication.BearerTokenAuthentication",
         "supportdesk.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["supportdesk.api.permissions.IsVerifiedUser"],
+    # Size, depth and text limits on every body (supportdesk/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "supportdesk.api.parsers.JSONParser",
+        "supportdesk.api.parsers.FormParser",
+        "supportdesk.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "supportdesk.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "supportdesk.api.exceptions.exception_handler",
@@ -319,6 +337,8 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("my", _("Burmese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers per language (supportdesk/formats/<language>/formats.py; docs/cases.md).
+FORMAT_MODULE_PATH = ["supportdesk.formats"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Yangon")
 USE_TZ = True
@@ -539,6 +559,12 @@ if not (0 <= _backup_hour < 24 and 0 <= _backup_minute < 60):
 BACKUP_TIME = (_backup_hour, _backup_minute)
 # Where pg_dump and pg_restore are; unset: /usr/lib/postgresql/<server major>/bin, then PATH.
 BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+# With worker machines of their own, the archives must be made (and pruned) where BACKUP_DIR is:
+# BACKUP_QUEUE sends the backup task to a queue only that machine's worker takes (`celery worker
+# -Q celery,<queue>`; docs/scaling.md). Unset: any worker makes it.
+BACKUP_QUEUE = env.str("BACKUP_QUEUE", default="")
+if BACKUP_QUEUE:
+    CELERY_TASK_ROUTES = {"operations.backup_run": {"queue": BACKUP_QUEUE}}
 CELERY_BEAT_SCHEDULE |= {
     # Makes sure tonight's follow-up row exists; the sweep then queues the backup itself.
     "operations-backup-nightly": {
@@ -551,6 +577,8 @@ CELERY_BEAT_SCHEDULE |= {
 # --- Cases (cases/) ---------------------------------------------------------------------------
 # A submitted CDM-code request with no answer after this many days reminds the coordinators.
 CDM_ANSWER_DAYS = env.int("CDM_ANSWER_DAYS", default=14)
+# The statistics API counts at most this often and serves the cached figures in between.
+CASE_STATISTICS_MAX_AGE = env.int("CASE_STATISTICS_MAX_AGE", default=300)
 
 # --- Relocation (relocation/) -------------------------------------------------------------------
 # A leg under way expects a check-in this often unless its team or the leg says otherwise.
@@ -603,3 +631,12 @@ FUNDS_UNPAID_REMINDER_HOURS = env.int("FUNDS_UNPAID_REMINDER_HOURS", default=48)
 FUNDS_UNCONFIRMED_REMINDER_HOURS = env.int("FUNDS_UNCONFIRMED_REMINDER_HOURS", default=72)
 # Approved but unpaid after this many days: the approval expires and the reservation is released.
 FUNDS_APPROVAL_EXPIRY_DAYS = env.int("FUNDS_APPROVAL_EXPIRY_DAYS", default=7)
+# Idempotency keys (and the first answers kept with them) are deleted after this many days.
+FUNDS_IDEMPOTENCY_KEEP_DAYS = env.int("FUNDS_IDEMPOTENCY_KEEP_DAYS", default=30)
+CELERY_BEAT_SCHEDULE |= {
+    "funds-idempotency-purge": {
+        "task": "funds.idempotency_purge",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 6 * 3600.0},
+    },
+}

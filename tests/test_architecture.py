@@ -24,6 +24,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "base",
         (
             "supportdesk.errors",
+            "supportdesk.formats",
+            "supportdesk.formatting",
             "supportdesk.messages",
             "supportdesk.request_context",
             "supportdesk.validators",

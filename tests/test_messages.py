@@ -8,7 +8,7 @@ from cases.models import Case, CaseEvent
 from cases.services.lifecycle import case_transition
 from cases.tests.factories import CaseFactory
 from supportdesk.followups.models import Notification
-from supportdesk.messages import Message, rendered
+from supportdesk.messages import Formatted, Message, register_formatter, rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,20 @@ def test_a_whole_number_is_read_in_the_readers_digits_and_a_reference_never_chan
         assert arrived == "ခရီးပိုင်း ၁၂ ရောက်ပါပြီ။"
         in_words = Message(gettext_lazy("Case %(ref)s: %(status)s"), ref="1234", status="5")
         assert in_words.render().endswith("1234- 5")  # text parameters are kept as they are
+
+
+def test_a_formatted_parameter_is_written_for_each_reader_by_its_formatter() -> None:
+    register_formatter("tests.weight", lambda value, language: f"{value[0]} kg ({language})")
+    paid = Message(gettext_lazy("%(amount)s was paid."), amount=Formatted("tests.weight", [7]))
+    stored = paid.to_json()
+    assert stored["params"] == {"amount": {"f": "tests.weight", "v": [7]}}
+    with translation.override("en"):
+        assert rendered(stored) == "7 kg (en) was paid."
+    with translation.override("my"):
+        assert rendered(stored).startswith("7 kg (my)")
+    unknown = {"text": "%(amount)s was paid.", "params": {"amount": {"f": "gone", "v": [3]}}}
+    with translation.override("en"):
+        assert rendered(unknown) == "[3] was paid."  # its app is gone: the value as stored
 
 
 def test_rows_from_before_messages_keep_their_text() -> None:

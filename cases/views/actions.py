@@ -33,7 +33,7 @@ from cases.views.confirm import confirm_page, confirmed
 from cases.workflows import CDM_REQUEST
 from supportdesk.accounts import scope
 from supportdesk.accounts.access import AuthenticatedRequest
-from supportdesk.templatetags.formatting import day
+from supportdesk.formatting import day
 
 
 def _case(request: AuthenticatedRequest, case_id: UUID) -> Case:

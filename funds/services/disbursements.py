@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent
 from cases.services.common import coordinators_of, require_member, timeline_event
@@ -19,7 +19,7 @@ from cases.services.lifecycle import case_locked
 from funds import rules
 from funds.audit_actions import DisbursementActions
 from funds.models import Account, Approval, Disbursement, Transfer
-from funds.money import format_amount
+from funds.money import MONEY, format_amount
 from funds.services import ledger
 from funds.workflows import DISBURSEMENT, DisbursementRefused
 from supportdesk.accounts.models import User
@@ -28,7 +28,7 @@ from supportdesk.audit.services import change_record
 from supportdesk.errors import ApplicationError
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
-from supportdesk.messages import Message
+from supportdesk.messages import Formatted, Message
 from supportdesk.vault.normalise import normalise_text
 
 D = Disbursement.State
@@ -38,8 +38,9 @@ def _text(raw: str) -> str:
     return normalise_text(raw or "").value
 
 
-def _shown(disbursement: Disbursement) -> str:
-    return format_amount(disbursement.amount, disbursement.currency)
+def _shown(disbursement: Disbursement) -> Formatted:
+    """The amount in a stored sentence, written for each reader (lakhs in Burmese)."""
+    return Formatted(MONEY, [disbursement.amount, disbursement.currency])
 
 
 def _recorded(
@@ -87,7 +88,8 @@ def _require_verified_above_threshold(case: Case, amount: int, currency: str) ->
     threshold = rules.threshold_minor(currency)
     if amount > threshold and case.verification != Case.Verification.VERIFIED:
         raise NotVerified(
-            str(NotVerified.default_message) % {"threshold": format_amount(threshold, currency)}
+            str(NotVerified.default_message)
+            % {"threshold": format_amount(threshold, currency, language=get_language() or "en")}
         )
 
 
@@ -362,7 +364,7 @@ def disbursement_reverse(
 ) -> Transfer:
     """A payment corrected: its transfer is reversed (the money is back in the fund) and the
     request is `reversed`, with when, by whom and why, on the case's timeline like its other
-    steps. Called by funds.services.ledger.transfer_reverse; locks the case, then the request,
+    steps. Called by funds.services.corrections.transfer_reverse; locks the case, then the request,
     then the transfer and the accounts."""
     require_member(actor, disbursement.case.team)
     disbursement = _locked(disbursement)

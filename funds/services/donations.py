@@ -292,7 +292,8 @@ class DonationReversed(Conflict):
 def donation_reverse(*, actor: User, donation: Donation, reason: str) -> Transfer:
     """A donation recorded by mistake: its transfer is reversed (the money leaves the fund again)
     and the donation says so, when, by whom and why. It stays in the books, out of the reports.
-    Called by funds.services.ledger.transfer_reverse; the donation is locked before its transfer."""
+    Called by funds.services.corrections.transfer_reverse; the donation is locked before its
+    transfer."""
     require_coordinator(actor, donation.fund.team_id)
     donation = Donation.objects.select_for_update().get(pk=donation.pk)
     if donation.reversed_at is not None:

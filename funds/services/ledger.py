@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funds.audit_actions import FundActions
-from funds.models import Account, Disbursement, Donation, Entry, Transfer
+from funds.models import Account, Entry, Transfer
 from funds.money import format_amount
 from supportdesk.accounts.models import Team, User
 from supportdesk.accounts.scope import require_coordinator
@@ -160,32 +160,6 @@ def transfer_resolve(*, pending: Transfer, post: bool, actor: User | None) -> Tr
 
 class ReversalRefused(LedgerRefusal):
     pass
-
-
-@transaction.atomic
-def transfer_reverse(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
-    """A correction: a new posted transfer the other way, never an edit. Only a coordinator of
-    the team, once per transfer, only of money that moved (posted), and saying why. The record
-    the transfer belongs to (a donation, or a disbursement's payment) is marked reversed in the
-    same transaction, under its own lock, by its own service."""
-    # Imported here: both services build on this module.
-    from funds.services.disbursements import disbursement_reverse
-    from funds.services.donations import donation_reverse
-
-    found = Transfer.objects.select_related("debit_account").get(pk=transfer.pk)
-    require_coordinator(actor, found.debit_account.team_id)
-    if not (reason or "").strip():
-        raise ApplicationError(_("Say why this transfer is corrected."))
-    if found.flag == F.POST_PENDING:
-        paid = Disbursement.objects.filter(reservation_id=found.pending_id).first()
-        if paid is not None:
-            return disbursement_reverse(
-                actor=actor, disbursement=paid, transfer=found, reason=reason
-            )
-    donation = Donation.objects.filter(transfer_id=found.pk).first()
-    if donation is not None:
-        return donation_reverse(actor=actor, donation=donation, reason=reason)
-    return reversal_write(actor=actor, transfer=found)
 
 
 def reversal_write(*, actor: User, transfer: Transfer) -> Transfer:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from funds.checks import ledger_problems
 from funds.models import Account, Entry, Transfer
-from funds.services import ledger
+from funds.services import corrections, ledger
 from funds.tests.conftest import give
 from funds.tests.factories import FundFactory
 
@@ -108,14 +108,16 @@ def test_a_correction_is_a_reversing_transfer_made_once_by_a_coordinator(
 ) -> None:
     transfer = give(fund, 5_000)
     with pytest.raises(Exception, match="coordinator"):
-        ledger.transfer_reverse(actor=volunteer, transfer=transfer, reason="Typed twice")
-    reversal = ledger.transfer_reverse(actor=coordinator, transfer=transfer, reason="Typed twice")
+        corrections.transfer_reverse(actor=volunteer, transfer=transfer, reason="Typed twice")
+    reversal = corrections.transfer_reverse(
+        actor=coordinator, transfer=transfer, reason="Typed twice"
+    )
     assert (reversal.debit_account_id, reversal.credit_account_id) == (
         transfer.credit_account_id,
         transfer.debit_account_id,
     )
     with pytest.raises(ledger.LedgerRefusal, match="already"):
-        ledger.transfer_reverse(actor=coordinator, transfer=transfer, reason="Typed twice")
+        corrections.transfer_reverse(actor=coordinator, transfer=transfer, reason="Typed twice")
     fund.refresh_from_db()
     assert fund.balance == 0
     assert Transfer.objects.filter(pk=transfer.pk, amount=5_000).exists()  # never edited
@@ -127,7 +129,7 @@ def test_reversing_a_donation_already_spent_is_refused(fund, coordinator) -> Non
         debit=fund, credit=aid(fund), amount=4_000, purpose="disbursement", actor=None
     )
     with pytest.raises(ledger.InsufficientFunds):
-        ledger.transfer_reverse(actor=coordinator, transfer=transfer, reason="Typed twice")
+        corrections.transfer_reverse(actor=coordinator, transfer=transfer, reason="Typed twice")
 
 
 def test_money_moves_only_within_one_currency(fund) -> None:

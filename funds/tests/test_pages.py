@@ -100,6 +100,29 @@ def test_the_case_page_shows_amounts_in_lakhs_in_burmese(
     assert "၁၂ သိန်း ၅၀,၀၀၀ ကျပ်" in html  # noqa: RUF001 - Myanmar digits
 
 
+def test_the_timeline_and_the_reminder_give_the_amount_in_the_readers_language(
+    volunteer: User, coordinator: User, case: Case, funded: Account
+) -> None:
+    from django.utils import translation
+
+    from cases.models import CaseEvent
+    from supportdesk.followups.models import FollowUp, Notification
+
+    disbursement = ask(volunteer, case, funded, amount=1_250_000)
+    event = CaseEvent.objects.filter(case=case).order_by("-created_at").first()
+    assert event is not None
+    reminder = FollowUp.objects.get(subject_id=str(disbursement.pk), kind="funds.approval_pending")
+    service.approval_pending_remind(reminder)
+    notice = Notification.objects.get(user=coordinator)
+    with translation.override("en"):
+        assert event.sentence == "1,250,000 MMK was requested for Medical."
+        assert "1,250,000 MMK" in notice.sentence
+    with translation.override("my"):
+        assert "၁၂ သိန်း ၅၀,၀၀၀ ကျပ်" in event.sentence  # noqa: RUF001 - Myanmar digits
+        assert "၁၂ သိန်း ၅၀,၀၀၀ ကျပ်" in notice.sentence  # noqa: RUF001
+        assert "1,250,000" not in event.sentence + notice.sentence
+
+
 def test_a_volunteer_requests_money_from_the_case_page_once_however_often_they_tap(
     volunteer: User, case: Case, funded: Account
 ) -> None:

@@ -15,8 +15,8 @@ from funds import selectors
 from funds.audit_actions import DisbursementActions, DonationActions
 from funds.checks import ledger_problems
 from funds.models import Account, Disbursement, Donation, Transfer
+from funds.services import corrections, donations, ledger
 from funds.services import disbursements as service
-from funds.services import donations, ledger
 from funds.tests.conftest import give
 from funds.workflows import DisbursementRefused
 from supportdesk.audit.models import AuditEvent
@@ -69,7 +69,7 @@ def test_reversing_a_donation_marks_it_reversed_once(coordinator, fund):
     donation = gift(coordinator, fund)
     give(fund, 10_000)  # money not tied to a donation record
     assert money_in(coordinator) == 40_000
-    reversal = ledger.transfer_reverse(
+    reversal = corrections.transfer_reverse(
         actor=coordinator, transfer=donation.transfer, reason="Recorded in the wrong fund"
     )
     donation.refresh_from_db()
@@ -82,7 +82,7 @@ def test_reversing_a_donation_marks_it_reversed_once(coordinator, fund):
     assert money_in(coordinator) == 0  # the reports leave it out, as the books do
     assert ledger_problems() == []
     with pytest.raises(donations.DonationReversed):
-        ledger.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="Again")
+        corrections.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="Again")
     assert Transfer.objects.filter(purpose="reversal").count() == 1
     assert AuditEvent.objects.filter(action=DonationActions.REVERSE).count() == 1
 
@@ -90,7 +90,7 @@ def test_reversing_a_donation_marks_it_reversed_once(coordinator, fund):
 def test_a_correction_says_why(coordinator, fund):
     donation = gift(coordinator, fund)
     with pytest.raises(ApplicationError, match="Say why"):
-        ledger.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="  ")
+        corrections.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="  ")
     donation.refresh_from_db()
     assert donation.reversed_at is None and not Transfer.objects.filter(purpose="reversal")
 
@@ -99,7 +99,9 @@ def test_a_donation_already_spent_stays_unreversed(volunteer, coordinator, case,
     donation = gift(coordinator, fund, amount=30_000)
     paid(volunteer, coordinator, case, fund, amount=20_000)
     with pytest.raises(ledger.InsufficientFunds):
-        ledger.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="Mistake")
+        corrections.transfer_reverse(
+            actor=coordinator, transfer=donation.transfer, reason="Mistake"
+        )
     donation.refresh_from_db()
     assert donation.reversed_at is None and not donation.reversal_reason
     assert ledger_problems() == []
@@ -117,7 +119,9 @@ def test_reversing_a_payment_marks_the_request_reversed(
         service.disbursement_reconcile(actor=second_coordinator, disbursement=d)
     assert aid_paid(coordinator) == 30_000
     steps = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.DISBURSEMENT).count()
-    ledger.transfer_reverse(actor=coordinator, transfer=payment_of(d), reason="Paid to the wrong")
+    corrections.transfer_reverse(
+        actor=coordinator, transfer=payment_of(d), reason="Paid to the wrong"
+    )
     d.refresh_from_db()
     assert d.state == D.REVERSED and d.reversed_by == coordinator and d.reversed_at
     assert d.reversal_reason == "Paid to the wrong"
@@ -137,9 +141,9 @@ def test_a_reversed_payment_is_not_reversed_twice_nor_paid_or_confirmed(
     give(fund, 100_000)
     d = paid(volunteer, coordinator, case, fund)
     payment = payment_of(d)
-    ledger.transfer_reverse(actor=coordinator, transfer=payment, reason="Cash never left")
+    corrections.transfer_reverse(actor=coordinator, transfer=payment, reason="Cash never left")
     with pytest.raises(DisbursementRefused, match="“Reversed”: that step is not possible now"):
-        ledger.transfer_reverse(actor=coordinator, transfer=payment, reason="Again")
+        corrections.transfer_reverse(actor=coordinator, transfer=payment, reason="Again")
     with pytest.raises(DisbursementRefused, match="“Reversed”"):
         service.disbursement_pay(actor=volunteer, disbursement=d, method="cash")
     with pytest.raises(DisbursementRefused, match="“Reversed”"):
@@ -153,7 +157,7 @@ def test_a_volunteer_cannot_reverse_a_payment(volunteer, coordinator, case, fund
     give(fund, 100_000)
     d = paid(volunteer, coordinator, case, fund)
     with pytest.raises(ApplicationError, match="coordinator"):
-        ledger.transfer_reverse(actor=volunteer, transfer=payment_of(d), reason="Mistake")
+        corrections.transfer_reverse(actor=volunteer, transfer=payment_of(d), reason="Mistake")
     assert Disbursement.objects.get(pk=d.pk).state == D.PAID
 
 
@@ -195,8 +199,8 @@ def test_the_pages_show_reversed_with_when_and_why(volunteer, coordinator, case,
         .content.decode()
     )
     assert "Reversed" not in before
-    ledger.transfer_reverse(actor=coordinator, transfer=payment_of(d), reason="Wrong family")
-    ledger.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="Test entry")
+    corrections.transfer_reverse(actor=coordinator, transfer=payment_of(d), reason="Wrong family")
+    corrections.transfer_reverse(actor=coordinator, transfer=donation.transfer, reason="Test entry")
     page = unescape(
         verified_client(volunteer)
         .get(reverse("funds:disbursement", kwargs={"disbursement_id": d.pk}))

@@ -27,10 +27,10 @@ from relocation.views.common import (
     refused_on_form,
     shown_text,
 )
+from supportdesk import formatting
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.audit.coverage import shows_personal_data
 from supportdesk.audit.services import audit_record_view
-from supportdesk.templatetags import formatting
 
 
 def leg_url(leg_id: UUID | str) -> str:

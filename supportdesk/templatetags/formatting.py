@@ -1,140 +1,24 @@
-"""Dates, times, numbers and phones as each language writes them: the one place templates format
-them (the formats themselves are in `supportdesk/formats/<language>/formats.py`).
+"""The formatting functions of `supportdesk.formatting` as template filters of the same names,
+a builtin library (settings `TEMPLATES`): every template has them without loading them."""
 
-A builtin library (settings `TEMPLATES`), so every template has the filters without loading them:
-
-    {{ event.created_at|when }}      3 Dec 2026, 14:05      ၀၃-၁၂-၂၀၂၆ ၁၄:၀၅
-    {{ case.date_left|day }}         3 Dec 2026             ၀၃-၁၂-၂၀၂၆
-    {{ leg.planned_arrival|clock }}  14:05                  ၁၄:၀၅
-    {{ item.count|number }}          1,250                  ၁,၂၅၀
-    {{ contact.phone|phone }}        +95 9 261 123 456      +၉၅ ၉ ၂၆၁ ၁၂၃ ၄၅၆
-    {{ row.matched_ending|digits }}  101                    ၁၀၁
-    {{ backup.size_bytes|size }}     1.2 MB                 ၁.၂ MB
-    {{ backup.finished_at|ago }}     2 days                 (Django's words, the language's digits)
-
-Machine-readable values (a `datetime=` attribute, a `tel:` link) are not for these filters: use
-`|date:"c"` and `|phone_link`. Codes and references are never passed through them.
-"""
-
-from __future__ import annotations
-
-import datetime
-from decimal import Decimal
-from functools import cache
-
-import phonenumbers
 from django import template
-from django.template import defaultfilters
-from django.utils import formats, translation
-from django.utils.timezone import is_aware, localtime
+
+from supportdesk import formatting
 
 register = template.Library()
 
-ASCII_DIGITS = "0123456789"
-
-
-@cache
-def _digits_table(language: str) -> dict[int, int]:
-    for module in formats.get_format_modules(language):
-        digits = getattr(module, "DIGITS", None)
-        if digits:
-            return str.maketrans(ASCII_DIGITS, digits)
-    return {}
-
-
-def in_digits(text: str, language: str | None = None) -> str:
-    """`text` with its ASCII digits written in the language's digits."""
-    return text.translate(_digits_table(language or translation.get_language() or "en"))
-
-
-def _datetime(value: object) -> datetime.datetime | datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return localtime(value) if is_aware(value) else value
-    return value if isinstance(value, datetime.date) else None
-
-
-@register.filter
-def when(value: object) -> str:
-    """A moment: date and time, in the reader's time zone."""
-    moment = _datetime(value)
-    if not isinstance(moment, datetime.datetime):
-        return day(value)
-    return in_digits(formats.date_format(moment, "DATETIME_FORMAT"))
-
-
-@register.filter
-def day(value: object) -> str:
-    """A day (of a date or a moment)."""
-    moment = _datetime(value)
-    if moment is None:
-        return ""
-    return in_digits(formats.date_format(moment, "DATE_FORMAT"))
-
-
-@register.filter
-def clock(value: object) -> str:
-    """The time of day of a moment."""
-    moment = _datetime(value)
-    if isinstance(moment, datetime.datetime):
-        return in_digits(formats.time_format(moment, "TIME_FORMAT"))
-    if isinstance(value, datetime.time):
-        return in_digits(formats.time_format(value, "TIME_FORMAT"))
-    return ""
-
-
-@register.filter
-def number(value: object) -> str:
-    """A count or a quantity, grouped by thousands."""
-    if not isinstance(value, int | float | Decimal | str) or value == "":
-        return "" if value is None else str(value)
-    return in_digits(formats.number_format(value, force_grouping=True))
-
-
-@register.filter
-def digits(value: object) -> str:
-    """Digits that are not a quantity (the last digits of a phone), ungrouped."""
-    return in_digits("" if value is None else str(value))
-
-
-@register.filter
-def size(value: object) -> str:
-    """A file size (1.2 MB)."""
-    if not isinstance(value, int | float | str):
-        return ""
-    return in_digits(str(defaultfilters.filesizeformat(value)))
-
-
-@register.filter
-def ago(value: object) -> str:
-    """How long ago a moment was ("2 days, 3 hours")."""
-    if not isinstance(value, datetime.date):
-        return ""
-    return in_digits(str(defaultfilters.timesince_filter(value)))
-
-
-def _parsed(value: object) -> phonenumbers.PhoneNumber | None:
-    if not isinstance(value, str) or not value.startswith("+"):
-        return None  # not a stored phone (blank, or a value shredded with its case)
-    try:
-        return phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-
-
-@register.filter
-def phone(value: object) -> str:
-    """A stored (E.164) phone grouped the international way; anything else as it is."""
-    parsed = _parsed(value)
-    if parsed is None:
-        return "" if value is None else str(value)
-    shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return in_digits(shown)
-
-
-@register.filter
-def phone_link(value: object) -> str:
-    """A `tel:` address to dial the phone ("" for anything that is not a phone)."""
-    parsed = _parsed(value)
-    if parsed is None:
-        return ""
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+FILTERS = (
+    "when",
+    "day",
+    "month",
+    "month_alone",
+    "clock",
+    "number",
+    "digits",
+    "size",
+    "ago",
+    "phone",
+    "phone_link",
+)
+for _name in FILTERS:
+    register.filter(_name, getattr(formatting, _name), is_safe=False)

@@ -22,7 +22,7 @@ from funds.services import disbursements, donations
 from funds.tests.factories import FundFactory
 from supportdesk.accounts.models import Team, User
 from supportdesk.accounts.tests.factories import MembershipFactory
-from supportdesk.templatetags.formatting import in_digits
+from supportdesk.formatting import in_digits
 from supportdesk.testing import verified_client
 
 if TYPE_CHECKING:

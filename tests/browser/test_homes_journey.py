@@ -17,7 +17,7 @@ from cases.tests.factories import CaseFactory, CdmRequestFactory
 from supportdesk.accounts.models import Team, User
 from supportdesk.audit.alerts import alert_raise
 from supportdesk.audit.models import AuditAlert
-from supportdesk.templatetags.formatting import in_digits
+from supportdesk.formatting import in_digits
 from supportdesk.testing import verified_client
 
 if TYPE_CHECKING:

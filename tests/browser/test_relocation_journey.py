@@ -19,9 +19,9 @@ from cases.models import Case
 from cases.tests.factories import CaseFactory
 from relocation.models import CheckIn, RouteLeg, RoutePlan, SafeHouse
 from relocation.tests.factories import AreaFactory, SafeHouseFactory
+from supportdesk import formatting
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.sweep import followups_sweep
-from supportdesk.templatetags import formatting
 from supportdesk.testing import verified_client
 
 if TYPE_CHECKING:

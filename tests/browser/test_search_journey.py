@@ -12,7 +12,7 @@ import pytest
 
 from cases.models import Case
 from supportdesk.accounts.models import User
-from supportdesk.templatetags.formatting import in_digits
+from supportdesk.formatting import in_digits
 from supportdesk.testing import verified_client
 from tests.page_walk import compiled_catalogue, demo_data
 
