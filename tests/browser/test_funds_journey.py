@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
 from cases.models import Case
@@ -23,14 +21,14 @@ from funds.tests.factories import FundFactory
 from supportdesk.accounts.models import Team, User
 from supportdesk.accounts.tests.factories import MembershipFactory
 from supportdesk.formatting import in_digits
-from supportdesk.testing import verified_client
+from tests.browser import journey
+from tests.browser.journey import WIDTH, as_user
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 OWN = "You asked for this money: another coordinator must approve it."
 
 
@@ -43,27 +41,8 @@ def _catalog(settings: object) -> None:
         settings.LOCALE_PATHS = [folder]  # type: ignore[attr-defined]
 
 
-def as_user(page: Page, live_server: LiveServer, user: User) -> None:
-    page.context.clear_cookies()
-    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-
-
-def fits(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= WIDTH, f"{page.url} is {width}px wide"
-    assert page.locator("main").inner_text().strip(), f"{page.url} is blank"
-
-
 def snap(page: Page, name: str) -> None:
-    fits(page)
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(path=str(Path(folder) / f"funds-{name}-{language}.png"), full_page=True)
+    journey.snap(page, "funds", name)
 
 
 def test_money_is_requested_approved_paid_confirmed_and_charted(

@@ -7,12 +7,9 @@ Screenshots go to $SCREENSHOT_DIR."""
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 from django.utils import timezone, translation
 
 from cases.models import Case
@@ -22,40 +19,19 @@ from relocation.tests.factories import AreaFactory, SafeHouseFactory
 from supportdesk import formatting
 from supportdesk.accounts.models import Team, User
 from supportdesk.followups.sweep import followups_sweep
-from supportdesk.testing import verified_client
+from tests.browser import journey
+from tests.browser.journey import as_user
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 LOCAL = "%Y-%m-%dT%H:%M"
 
 
-def as_user(page: Page, live_server: LiveServer, user: User) -> None:
-    page.context.clear_cookies()
-    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-
-
-def fits(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= WIDTH, f"{page.url} is {width}px wide"
-    assert page.locator("main").inner_text().strip(), f"{page.url} is blank"
-
-
 def snap(page: Page, name: str) -> None:
-    fits(page)
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(
-            path=str(Path(folder) / f"relocation-{name}-{language}.png"), full_page=True
-        )
+    journey.snap(page, "relocation", name)
 
 
 def when(hours: int) -> str:
