@@ -171,15 +171,51 @@ def audit_record_reads(
 ) -> list[AuditEvent]:
     """Reads of many objects by id (e.g. an export), in one INSERT."""
     names = sorted(fields)
-    return _insert(
-        [
-            _event(
-                actor=actor,
-                action=action,
-                object_type=object_type,
-                object_id=str(object_id),
-                fields=names,
-            )
-            for object_id in object_ids
-        ]
+    events = [
+        _event(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            fields=names,
+        )
+        for object_id in object_ids
+    ]
+    if connection.vendor != "postgresql" or not events:
+        return _insert(events)
+    return _insert_alike(events)
+
+
+def _insert_alike(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Events that differ only in their object id (a page of a list, an export) as one
+    `INSERT ... SELECT` over an array of the ids: every other value is bound once, not once per
+    row, which is most of what a page of 50 cost with `_insert`. PostgreSQL only."""
+    first = events[0]
+    fields = cast(
+        "list[models.Field[Any, Any]]", [AuditEvent._meta.get_field(name) for name in _INSERTED]
     )
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    shared = [  # typed: an untyped NULL in a select list would be text, and no inet
+        "ids.object_id" if field.attname == "object_id" else f"%s::{field.db_type(connection)}"
+        for field in fields
+    ]
+    params: list[Any] = [
+        field.get_db_prep_save(getattr(first, field.attname), connection)
+        for field in fields
+        if field.attname != "object_id"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608: quoted names from the model, values bound
+            f"SELECT {', '.join(shared)} "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS ids(object_id, n) "
+            f"ORDER BY ids.n RETURNING {quote('id')}",
+            [*params, [event.object_id for event in events]],
+        )
+        # Ids come from the sequence in the order the rows went in, which is the array's.
+        returned = sorted(event_id for (event_id,) in cursor.fetchall())
+    for event, event_id in zip(events, returned, strict=True):
+        event.pk = event_id
+        event._state.adding, event._state.db = False, connection.alias
+    return events
