@@ -45,11 +45,10 @@ from cases.serializers import (
     SecurityFlagOutput,
 )
 from cases.services import cdm, family, intake, lifecycle
-from supportdesk.accounts import scope
-from supportdesk.accounts.models import Team, User
+from supportdesk.accounts.models import User
 from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
-from supportdesk.api.serializers import validated
+from supportdesk.api.serializers import bad_request, team_from_input, validated
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 from supportdesk.validators import not_in_future
@@ -80,18 +79,6 @@ class CaseListRowOutput(CaseListOutput):
 
     def get_needs(self, case: Case) -> list[str]:
         return list(self.context["needs"].get(case.pk, []))
-
-
-def bad_request(field: str, message: str) -> serializers.ValidationError:
-    return serializers.ValidationError({field: [message]})
-
-
-def team_from_input(*, user: User, team_id: UUID) -> Team:
-    """A team named in the input: one of the user's, or a 400 on `team` (input, not a URL)."""
-    team = scope.teams_of(user).filter(pk=team_id).first()
-    if team is None:
-        raise bad_request("team", _("Choose one of your teams."))
-    return team
 
 
 def case_from_input(*, user: User, case_id: UUID, field: str) -> Case:

@@ -49,28 +49,16 @@ from relocation.serializers import (
     VersionInput,
 )
 from relocation.services import checkins, houses, legs, plans
-from supportdesk.accounts import scope
 from supportdesk.accounts.models import Team, User
 from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
-from supportdesk.api.serializers import validated
+from supportdesk.api.serializers import bad_request, team_from_input, validated
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
 from supportdesk.audit.services import audit_record_list_view, audit_record_view
 
 PLAN_VIEW_FIELDS = ["route_plans.notes", *[f"route_legs.{name}" for name in LEG_SECRET_FIELDS]]
 LEG_VIEW_FIELDS = [f"route_legs.{name}" for name in LEG_SECRET_FIELDS]
 CHECK_IN_VIEW_FIELDS = [f"check_ins.{name}" for name in CHECK_IN_SECRET_FIELDS]
-
-
-def bad_request(field: str, message: str) -> serializers.ValidationError:
-    return serializers.ValidationError({field: [message]})
-
-
-def team_from_input(*, user: User, team_id: UUID) -> Team:
-    team = scope.teams_of(user).filter(pk=team_id).first()
-    if team is None:
-        raise bad_request("team", _("Choose one of your teams."))
-    return team
 
 
 def teams_from_input(*, team_ids: list[UUID]) -> list[Team]:

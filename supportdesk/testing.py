@@ -1,4 +1,5 @@
-"""Test personas and login helpers, shared by every app's tests (loaded from the root conftest).
+"""Test personas, login helpers and a race runner, shared by every app's tests (loaded from the
+root conftest).
 
 The personas: `volunteer` and `coordinator` on `team`; `outsider`, a volunteer on `other_team`;
 `administrator`, on no team. Every endpoint gets an "outsider gets 404" test with them.
@@ -6,11 +7,14 @@ The personas: `volunteer` and `coordinator` on `team`; `outsider`, a volunteer o
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -104,3 +108,40 @@ def client_for() -> Callable[[User], Client]:
 @pytest.fixture
 def api_client_for() -> Callable[[User], APIClient]:
     return token_client
+
+
+def at_once(
+    calls: list[Callable[[], object]],
+    *,
+    counting: type[Exception] | tuple[type[Exception], ...] = Exception,
+    timeout: float = 60,
+) -> Counter[str]:
+    """Run every call in its own thread (real threads on PostgreSQL, each with its own connection),
+    all started at the same moment; count the outcomes ("ok" or the class name of an exception of
+    `counting`). Any other exception is left uncounted, so the test's count fails; a thread still
+    running after `timeout` fails."""
+    start = threading.Barrier(len(calls))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            try:
+                call()
+                outcome = "ok"
+            except counting as refused:
+                outcome = type(refused).__name__
+            with lock:
+                outcomes[outcome] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if any(thread.is_alive() for thread in threads):
+        pytest.fail("a racing call hung")
+    return outcomes

@@ -4,12 +4,9 @@ row lock hold under load."""
 from __future__ import annotations
 
 import functools
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from funds.checks import ledger_problems
 from funds.models import Account, Disbursement, Transfer
@@ -19,35 +16,9 @@ from supportdesk.accounts.models import User
 from supportdesk.accounts.tests.factories import MembershipFactory
 from supportdesk.audit.models import AuditEvent
 from supportdesk.errors import ApplicationError
+from supportdesk.testing import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(calls: list[Callable[[], object]]) -> Counter[str]:
-    """Run every call in its own thread, released together; count the outcomes by class."""
-    start = threading.Barrier(len(calls))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            start.wait()
-            try:
-                call()
-                outcome = "ok"
-            except ApplicationError as refused:
-                outcome = type(refused).__name__
-            with lock:
-                outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def test_twenty_coordinators_approving_one_request_at_once_make_one_approval(
@@ -70,7 +41,9 @@ def test_twenty_coordinators_approving_one_request_at_once_make_one_approval(
         [
             functools.partial(service.disbursement_approve, actor=c, disbursement=asked)
             for c in coordinators
-        ]
+        ],
+        counting=ApplicationError,
+        timeout=120,
     )
     assert outcomes == Counter({"ok": 1, "DisbursementRefused": 19})
     assert Transfer.objects.filter(flag="pending").count() == 1
@@ -101,7 +74,11 @@ def test_fifty_disbursements_worth_twice_the_fund_never_overdraw_it(
         approved = service.disbursement_approve(actor=coordinator, disbursement=request)
         service.disbursement_pay(actor=volunteer, disbursement=approved, method="cash")
 
-    outcomes = at_once([functools.partial(approve_and_pay, r) for r in requests])
+    outcomes = at_once(
+        [functools.partial(approve_and_pay, r) for r in requests],
+        counting=ApplicationError,
+        timeout=120,
+    )
     assert outcomes == Counter({"ok": 25, "InsufficientFunds": 25})
     fund = Account.objects.get(pk=fund.pk)
     assert (fund.balance, fund.reserved, fund.available) == (0, 0, 0)

@@ -1,9 +1,13 @@
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from supportdesk.accounts import scope
+from supportdesk.accounts.models import Team, User
 from supportdesk.api.parsers import refuse_bad_text
 
 
@@ -14,6 +18,18 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     _refuse_numbers_for_text(serializer, data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def bad_request(field: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({field: [message]})
+
+
+def team_from_input(*, user: User, team_id: UUID) -> Team:
+    """A team named in the input: one of the user's, or a 400 on `team` (input, not a URL)."""
+    team = scope.teams_of(user).filter(pk=team_id).first()
+    if team is None:
+        raise bad_request("team", gettext("Choose one of your teams."))
+    return team
 
 
 NUMBER_FOR_TEXT = _("Write this as text, in quotes: a number was sent.")
