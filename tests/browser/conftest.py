@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.page_walk import compiled_catalogue
 
 if TYPE_CHECKING:
     # Only for annotations: Playwright itself is imported inside the fixture, once Chromium is
@@ -56,3 +58,11 @@ def small_phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Pa
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def burmese(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Burmese as the lead's catalogue has it now (compiled into a temporary folder)."""
+    folder = compiled_catalogue(tmp_path_factory.getbasetemp() / "locale")
+    if folder is not None:
+        settings.LOCALE_PATHS = [folder]

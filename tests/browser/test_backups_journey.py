@@ -4,24 +4,20 @@ backup first, nothing wider than the screen (long file names, hashes and reasons
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from supportdesk.accounts.models import User
 from supportdesk.operations.models import Backup
-from supportdesk.testing import verified_client
+from tests.browser import journey
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 
 
 def test_the_backups_page_fits_a_small_phone(
@@ -44,17 +40,7 @@ def test_the_backups_page_fits_a_small_phone(
         failure="The archive could not be written to /var/backups/supportdesk/supportdesk-"
         "20261203T203000Z-ffeeddcc.sdbackup (No space left on device).",
     )
-    session = verified_client(administrator).cookies[settings.SESSION_COOKIE_NAME].value
-    small_phone.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    small_phone.goto(f"{live_server.url}/operations/backups/")
-    width = small_phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= WIDTH, f"the backups page is {width}px wide"
+    journey.open_as(small_phone, live_server, administrator, "/operations/backups/")
     assert small_phone.locator("form[action='/operations/backups/now/'] button").is_visible()
     assert small_phone.locator("section.card.danger").count() == 1  # more than a day old
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = small_phone.evaluate("document.documentElement.lang")
-        small_phone.screenshot(path=str(Path(folder) / f"backups-{language}.png"), full_page=True)
+    journey.keep(small_phone, "backups")

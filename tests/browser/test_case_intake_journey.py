@@ -1,19 +1,18 @@
 """A volunteer records a case on a phone, finds it in the list, adds the wife and a threat
-against her, and sees the case's risk go up to high. Screenshots go to $SCREENSHOT_DIR when set."""
+against her, and sees the case's risk go up to high. Nothing is wider than the phone.
+Screenshots go to $SCREENSHOT_DIR when set (case-<name>-en.png)."""
 
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 
 from cases.models import Case, FamilyMember, Risk, SecurityFlag
 from supportdesk.accounts.models import Team, User
-from supportdesk.testing import verified_client
+from tests.browser import journey
+from tests.browser.journey import PHONE_WIDTH, as_user
 
 if TYPE_CHECKING:
     # Only for annotations: Playwright is imported by the browser fixture (conftest.py).
@@ -21,53 +20,24 @@ if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-PHONE_WIDTH = 390
 
 
 def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"case-{name}.png"), full_page=True)
-
-
-def snap_parts(page: Page, name: str) -> None:
-    """A long page, one screenshot per card, to read at full size."""
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for number, card in enumerate(page.locator("main > .card").all()):
-            card.screenshot(path=str(Path(folder) / f"case-{name}-part{number}.png"))
-
-
-def fits_the_phone(page: Page) -> None:
-    """No sideways scrolling: nothing on the page is wider than the phone."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide"
-
-
-def log_in(page: Page, live_server: LiveServer, user: User) -> None:
-    """The session of a user who passed password and two-factor login (the pages' own login is
-    walked through in test_login_journey.py)."""
-    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
+    """No sideways scrolling: nothing on the page is wider than the phone; then a screenshot."""
+    journey.snap(page, "case", name, screen=PHONE_WIDTH)
 
 
 def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
     live_server: LiveServer, phone: Page, volunteer: User
 ) -> None:
     page = phone
-    log_in(page, live_server, volunteer)
+    as_user(page, live_server, volunteer)
     page.goto(f"{live_server.url}/cases/")
     assert "No cases in your teams yet." in page.content()
-    fits_the_phone(page)
     snap(page, "1-empty-list")
 
     page.click("a.button:has-text('New case')")
     assert page.url.endswith("/cases/new/")
-    fits_the_phone(page)
     snap(page, "2-intake")
     page.fill("input[name=alias]", "Special 007")
     page.select_option("select[name=service_branch]", "army")
@@ -85,7 +55,6 @@ def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
     assert "Nothing was saved" in page.content()
     assert page.locator(".field.invalid input[name=contact_1_value]").count() == 1
     assert not Case.objects.exists()
-    fits_the_phone(page)
     snap(page, "3-intake-refused")
     page.fill("input[name=contact_1_value]", "09 420 123456")
     page.click("button:has-text('Record case')")
@@ -95,7 +64,6 @@ def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
     assert "The case is recorded." in page.content()
     assert page.locator("h1").inner_text() == "Special 007"
     assert page.locator(".risk").first.inner_text() == "Risk: Low"
-    fits_the_phone(page)
     snap(page, "4-case-page")
 
     page.click("a:has-text('Cases')")
@@ -109,7 +77,6 @@ def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
     page.fill("#family-add input[name=name]", "Ma Hla")
     page.fill("#family-add input[name=location]", "Monywa")
     page.fill("#family-add input[name=phone]", "09 420 555666")
-    fits_the_phone(page)
     snap(page, "5-family-form")
     page.click("#family-add button:has-text('Add')")
     assert "Family member added." in page.content()
@@ -131,12 +98,10 @@ def test_a_volunteer_records_a_case_and_a_threat_to_his_wife_on_a_phone(
     assert SecurityFlag.objects.get(family_member=member).kind == SecurityFlag.Kind.THREATENED
     case.refresh_from_db()
     assert case.risk == Risk.HIGH
-    fits_the_phone(page)
     snap(page, "7-risk-high")
 
     page.click("a:has-text('Cases')")
     assert "Risk: High" in page.locator("li.case", has_text="Special 007").inner_text()
-    fits_the_phone(page)
     snap(page, "8-list-high")
 
 
@@ -162,13 +127,12 @@ def test_a_coordinators_pages_fit_a_phone(
     )
     DuplicateFlag.objects.create(case=case, other=older, matched_on="phone")
     page = phone
-    log_in(page, live_server, coordinator)
+    as_user(page, live_server, coordinator)
 
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true; })")
-    fits_the_phone(page)
     snap(page, "9-coordinator-case-page")
-    snap_parts(page, "9")
+    journey.keep_cards(page, "case", "9")
 
     page.click("#transition button:has-text('Change status')")  # pressed before choosing
     assert "Status changed" not in page.content()
@@ -180,12 +144,9 @@ def test_a_coordinators_pages_fit_a_phone(
     assert "The case is verified." in page.content()
 
     page.goto(f"{live_server.url}/cases/?status=hiding")
-    fits_the_phone(page)
     snap(page, "10-filtered-list")
     page.click("a:has-text('Duplicates')")
     assert "Special 012" in page.content() and "Special 003" in page.content()
-    fits_the_phone(page)
     snap(page, "11-duplicates")
     page.click("a:has-text('Statistics')")
-    fits_the_phone(page)
     snap(page, "12-statistics")

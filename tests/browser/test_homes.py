@@ -4,63 +4,37 @@ Screenshots go to $SCREENSHOT_DIR when set."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from supportdesk.accounts.models import User
 from supportdesk.audit.models import AuditAlert
 from supportdesk.formatting import in_digits
-from supportdesk.testing import verified_client
-from tests.page_walk import compiled_catalogue, demo_data
+from tests.browser import journey
+from tests.page_walk import demo_data
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 
 
 @pytest.fixture
-def home_of(
-    live_server: LiveServer,
-    small_phone: Page,
-    settings: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-):
+def home_of(live_server: LiveServer, small_phone: Page, burmese: None) -> Callable[[str], str]:
     """Open the home of a demo account on the phone; returns the page's language."""
-    folder = compiled_catalogue(tmp_path_factory.getbasetemp() / "locale")
-    if folder is not None:
-        settings.LOCALE_PATHS = [folder]
     demo_data()
 
     def open_home(username: str) -> str:
-        client = verified_client(User.objects.get(username=username))
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        small_phone.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
-        small_phone.goto(f"{live_server.url}/")
-        assert_fits(small_phone)
-        return str(small_phone.evaluate("document.documentElement.lang"))
+        return journey.open_as(small_phone, live_server, User.objects.get(username=username))
 
     return open_home
 
 
-def assert_fits(page: Page) -> None:
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= WIDTH, f"{page.url} is {width}px wide"
-
-
 def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(path=str(Path(folder) / f"homes-{name}-{language}.png"), full_page=True)
+    journey.snap(page, "homes", name)
 
 
 def queue(page: Page, link: str) -> str:
@@ -69,7 +43,7 @@ def queue(page: Page, link: str) -> str:
 
 
 def test_the_volunteer_sees_who_is_in_danger_first_and_starts_a_case(
-    home_of, small_phone: Page
+    home_of: Callable[[str], str], small_phone: Page
 ) -> None:
     language = home_of("volunteer")
     page = small_phone
@@ -81,12 +55,11 @@ def test_the_volunteer_sees_who_is_in_danger_first_and_starts_a_case(
     page.locator("a.button[href='/cases/new/']").click()
     assert page.url.endswith("/cases/new/")
     assert page.locator("form input[name=alias]").is_visible()
-    assert_fits(page)
     snap(page, "volunteer-new-case")
 
 
 def test_the_coordinator_sees_queues_with_counts_and_opens_the_duplicates(
-    home_of, small_phone: Page
+    home_of: Callable[[str], str], small_phone: Page
 ) -> None:
     language = home_of("coordinator")
     page = small_phone
@@ -100,7 +73,6 @@ def test_the_coordinator_sees_queues_with_counts_and_opens_the_duplicates(
     shown = page.locator("main").inner_text()
     assert "Myna (demo)" in shown and "Myna Lay (demo)" in shown
     assert in_digits("401", language) in shown  # the matched phone's last digits
-    assert_fits(page)
     snap(page, "coordinator-duplicates")
 
 
@@ -108,7 +80,7 @@ ASCII = str.maketrans("၀၁၂၃၄၅၆၇၈၉", "0123456789")
 
 
 def test_the_administrator_sees_the_access_alert_and_acknowledges_it(
-    home_of, small_phone: Page
+    home_of: Callable[[str], str], small_phone: Page
 ) -> None:
     language = home_of("admin")
     page = small_phone
@@ -123,5 +95,4 @@ def test_the_administrator_sees_the_access_alert_and_acknowledges_it(
     page.wait_for_load_state()
     alert.refresh_from_db()
     assert not alert.is_open
-    assert_fits(page)
     snap(page, "administrator-acknowledged")

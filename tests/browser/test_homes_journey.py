@@ -4,12 +4,9 @@ do next, and nothing is wider than the screen. Screenshots go to $SCREENSHOT_DIR
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from cases.models import Case, CdmRequest
@@ -18,33 +15,18 @@ from supportdesk.accounts.models import Team, User
 from supportdesk.audit.alerts import alert_raise
 from supportdesk.audit.models import AuditAlert
 from supportdesk.formatting import in_digits
-from supportdesk.testing import verified_client
+from tests.browser import journey
+from tests.browser.journey import as_user, open_as
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
-
-
-def open_as(page: Page, live_server: LiveServer, user: User, path: str = "/") -> str:
-    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    page.goto(f"{live_server.url}{path}")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= WIDTH, f"{page.url} is {width}px wide"
-    return str(page.evaluate("document.documentElement.lang"))
 
 
 def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(path=str(Path(folder) / f"home-{name}-{language}.png"), full_page=True)
+    journey.snap(page, "home", name)
 
 
 def test_the_volunteers_home(
@@ -100,7 +82,9 @@ def test_the_api_docs_list_the_operations_under_the_csp(
     small_phone.on(
         "console", lambda m: refused.append(m.text) if "Content Security" in m.text else None
     )
-    open_as(small_phone, live_server, volunteer, "/api/docs/")
+    # Swagger draws the page after it loads: it is measured once drawn, in `snap`.
+    as_user(small_phone, live_server, volunteer)
+    small_phone.goto(f"{live_server.url}/api/docs/")
     small_phone.wait_for_selector(".opblock-summary-path", timeout=15000)
     paths = small_phone.locator(".opblock-summary-path").all_inner_texts()
     assert any("/api/v1/cases/" in path for path in paths)

@@ -1,12 +1,11 @@
 """A new volunteer's first login on a phone: password, authenticator set-up, backup codes, home;
-then a later login with a backup code. Screenshots go to $SCREENSHOT_DIR when it is set."""
+then a later login with a backup code, typed into the forms as a person would. Nothing is wider
+than the phone. Screenshots go to $SCREENSHOT_DIR when it is set (login-<name>-en.png)."""
 
 from __future__ import annotations
 
-import os
 import re
 from base64 import b32decode
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,6 +13,8 @@ from django_otp.oath import totp
 
 from supportdesk.accounts.models import TOTPDevice, User
 from supportdesk.accounts.tests.factories import PASSWORD
+from tests.browser import journey
+from tests.browser.journey import PHONE_WIDTH
 
 if TYPE_CHECKING:
     # Only for annotations: Playwright is imported by the browser fixture (conftest.py).
@@ -24,10 +25,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+    journey.snap(page, "login", name, screen=PHONE_WIDTH)
 
 
 def code_for_key(key: str) -> str:

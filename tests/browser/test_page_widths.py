@@ -8,24 +8,21 @@ page itself never sideways. Screenshots of every page go to $SCREENSHOT_DIR when
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from django.conf import settings
 
 from supportdesk.accounts.models import User
-from supportdesk.testing import verified_client
-from tests.page_walk import DEMO_USERS, compiled_catalogue, demo_data, pages_for
+from tests.browser import journey
+from tests.browser.journey import WIDTH, as_user
+from tests.page_walk import DEMO_USERS, demo_data, pages_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 # The element that sticks out furthest on the right, to name in the failure.
 WIDEST = """() => {
   let widest = null, right = 0;
@@ -40,29 +37,6 @@ WIDEST = """() => {
 }"""
 
 
-@pytest.fixture
-def burmese(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Burmese as the lead's catalogue has it now (compiled into a temporary folder)."""
-    folder = compiled_catalogue(tmp_path_factory.getbasetemp() / "locale")
-    if folder is not None:
-        settings.LOCALE_PATHS = [folder]
-
-
-def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(path=str(Path(folder) / f"width-{name}-{language}.png"), full_page=True)
-
-
-def log_in(page: Page, live_server: LiveServer, user: User) -> None:
-    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-
-
 @pytest.mark.parametrize("username", DEMO_USERS)
 def test_no_page_is_wider_than_a_360_px_phone(
     live_server: LiveServer, small_phone: Page, burmese: None, username: str
@@ -71,16 +45,16 @@ def test_no_page_is_wider_than_a_360_px_phone(
     user = User.objects.get(username=username)
     pages = pages_for(user)
     assert len(pages) >= 10, f"only {len(pages)} pages found for {username}"
-    log_in(small_phone, live_server, user)
+    as_user(small_phone, live_server, user)
     too_wide = []
     for route, path in pages:
         small_phone.goto(f"{live_server.url}{path}")
-        width = small_phone.evaluate("document.scrollingElement.scrollWidth")
+        width = journey.width(small_phone)
         name = f"{username}-{re.sub(r'[^a-z]+', '-', route.name or 'home').strip('-')}"
-        snap(small_phone, name)
+        journey.keep(small_phone, "width", name)
         if width > WIDTH:
             too_wide.append(f"{path}: {width}px ({small_phone.evaluate(WIDEST)})")
-    language = small_phone.evaluate("document.documentElement.lang")
+    language = journey.language(small_phone)
     assert not too_wide, f"wider than {WIDTH}px as {username} in {language}:\n" + "\n".join(
         too_wide
     )

@@ -122,7 +122,7 @@ def test_a_journey_through_a_safe_house_is_drafted_approved_started_and_checked_
     assert route.locator("ol.legs li.leg").count() == 2
     assert "Mango" in route.inner_text() and "12 Hidden Lane" not in route.inner_text()
     first = RouteLeg.objects.get(plan=plan, position=0)
-    with translation.override(page.evaluate("document.documentElement.lang")):
+    with translation.override(journey.language(page)):
         leaves = formatting.when(first.planned_departure)
     assert leaves in route.inner_text()  # the reader's date format, in the reader's digits
     route.scroll_into_view_if_needed()

@@ -4,54 +4,34 @@ The query never reaches the address bar. Screenshots go to $SCREENSHOT_DIR when 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cases.models import Case
 from supportdesk.accounts.models import User
 from supportdesk.formatting import in_digits
-from supportdesk.testing import verified_client
-from tests.page_walk import compiled_catalogue, demo_data
+from tests.browser import journey
+from tests.browser.journey import fits
+from tests.page_walk import demo_data
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-WIDTH = 360
 
 
 @pytest.fixture
-def volunteer_on_phone(
-    live_server: LiveServer,
-    small_phone: Page,
-    settings: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Page:
+def volunteer_on_phone(live_server: LiveServer, small_phone: Page, burmese: None) -> Page:
     """The demo volunteer, logged in on a 360 px phone, on their home."""
-    folder = compiled_catalogue(tmp_path_factory.getbasetemp() / "locale")
-    if folder is not None:
-        settings.LOCALE_PATHS = [folder]
     demo_data()
-    session = verified_client(User.objects.get(username="volunteer")).cookies[
-        settings.SESSION_COOKIE_NAME
-    ]
-    small_phone.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": live_server.url}]
-    )
-    small_phone.goto(f"{live_server.url}/")
+    journey.open_as(small_phone, live_server, User.objects.get(username="volunteer"))
     return small_phone
 
 
 def snap(page: Page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        language = page.evaluate("document.documentElement.lang")
-        page.screenshot(path=str(Path(folder) / f"search-{name}-{language}.png"), full_page=True)
+    journey.snap(page, "search", name)
 
 
 def search_from_the_header(page: Page, query: str) -> list[str]:
@@ -61,8 +41,7 @@ def search_from_the_header(page: Page, query: str) -> list[str]:
     page.wait_for_load_state()
     assert page.url.endswith("/cases/search/")  # POST: the query is not in the address
     assert query not in page.url
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= WIDTH, f"the results are {width}px wide"
+    fits(page)
     return page.locator("ul.cases li .alias").all_inner_texts()
 
 
