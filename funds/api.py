@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 
 from cases.selectors import case_get_for_user
 from cases.serializers import ReasonInput
-from cases.services.cdm import _cell as csv_cell
 from funds import selectors
 from funds.audit_actions import DonationActions
 from funds.models import DISBURSEMENT_SECRET_FIELDS, Account, Disbursement, Donation
@@ -46,12 +45,12 @@ from funds.serializers import (
 )
 from funds.services import corrections, disbursements, donations, ledger
 from funds.services.idempotency import idempotency_claim, idempotency_store
-from supportdesk.accounts import scope
 from supportdesk.api.authentication import AuthenticatedApiRequest
 from supportdesk.api.pagination import Pagination
-from supportdesk.api.serializers import validated
+from supportdesk.api.serializers import bad_request, team_from_input, validated
 from supportdesk.audit.actions import AuditActions
 from supportdesk.audit.coverage import no_personal_data, shows_personal_data
+from supportdesk.audit.csv_cells import csv_cell
 from supportdesk.audit.services import audit_record_reads, audit_record_view
 from supportdesk.errors import NotFound
 
@@ -64,10 +63,6 @@ IDEMPOTENCY = OpenApiParameter(
 )
 DONATION_VIEW_FIELDS = ["reference", "reversal_reason"]
 DISBURSEMENT_VIEW_FIELDS = [f"disbursements.{name}" for name in DISBURSEMENT_SECRET_FIELDS]
-
-
-def bad_request(field: str, message: str) -> serializers.ValidationError:
-    return serializers.ValidationError({field: [message]})
 
 
 def amount_of(raw: Any, currency: str) -> int:
@@ -134,9 +129,7 @@ class FundListCreateApi(APIView):
     @extend_schema(request=FundInput, responses={201: FundOutput})
     def post(self, request: AuthenticatedApiRequest) -> Response:
         data = validated(FundInput, request.data)
-        team = scope.teams_of(request.user).filter(pk=data.pop("team")).first()
-        if team is None:
-            raise bad_request("team", _("Choose one of your teams."))
+        team = team_from_input(user=request.user, team_id=data.pop("team"))
         fund = ledger.fund_create(actor=request.user, team=team, **data)
         return Response(FundOutput(fund).data, status=status.HTTP_201_CREATED)
 
@@ -362,104 +355,51 @@ class DisbursementDetailApi(APIView):
 class DisbursementMoveApi(APIView):
     """One move of a request; subclasses name the move, its input and the service."""
 
-    move = ""
-    input_serializer: type[serializers.Serializer] | None = None
+    move: ClassVar[str]
 
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        raise NotImplementedError
 
-    def post(self, request: AuthenticatedApiRequest, disbursement_id: UUID) -> Response:
-        data = validated(self.input_serializer, request.data) if self.input_serializer else {}
-        found = selectors.disbursement_get_for_user(
-            user=request.user, disbursement_id=disbursement_id
+def _move_api(
+    name: str,
+    service: Callable[..., Disbursement],
+    input_serializer: type[serializers.Serializer] | None = None,
+) -> type[DisbursementMoveApi]:
+    """The view of the move `name`: it validates the input, fetches the request (404 out of
+    scope) and answers it as `service(actor=..., disbursement=..., **input)` left it, once per
+    Idempotency-Key. Each view has a `post` of its own, since the schema is kept on the function."""
+
+    @no_personal_data
+    class MoveApi(DisbursementMoveApi):
+        move = name
+
+        @extend_schema(
+            request=input_serializer,
+            parameters=[IDEMPOTENCY],
+            responses=DisbursementOutput,
+            operation_id=f"funds_disbursement_{name}",
         )
+        def post(self, request: AuthenticatedApiRequest, disbursement_id: UUID) -> Response:
+            data = validated(input_serializer, request.data) if input_serializer else {}
+            found = selectors.disbursement_get_for_user(
+                user=request.user, disbursement_id=disbursement_id
+            )
 
-        def run() -> Response:
-            moved = self.act(request, found, data)
-            return Response(DisbursementOutput(moved).data)
+            def run() -> Response:
+                moved = service(actor=request.user, disbursement=found, **data)
+                return Response(DisbursementOutput(moved).data)
 
-        body = {**data, "disbursement": str(found.pk)}
-        return idempotent(request, route=f"disbursement-{self.move}", body=body, run=run)
+            body = {**data, "disbursement": str(found.pk)}
+            return idempotent(request, route=f"disbursement-{name}", body=body, run=run)
 
-
-def _move_schema(view: type[DisbursementMoveApi]) -> type[DisbursementMoveApi]:
-    """Each move its own schema: a `post` of its own, since the schema is kept on the function
-    (decorating the inherited one would give every move the last one's)."""
-
-    def post(
-        self: DisbursementMoveApi, request: AuthenticatedApiRequest, disbursement_id: UUID
-    ) -> Response:
-        return DisbursementMoveApi.post(self, request, disbursement_id)
-
-    view.post = extend_schema(  # type: ignore[method-assign]
-        request=view.input_serializer,
-        parameters=[IDEMPOTENCY],
-        responses=DisbursementOutput,
-        operation_id=f"funds_disbursement_{view.move}",
-    )(post)
-    return no_personal_data(view)
+    MoveApi.__name__ = MoveApi.__qualname__ = f"Disbursement{name.capitalize()}Api"
+    return MoveApi
 
 
-@_move_schema
-class DisbursementApproveApi(DisbursementMoveApi):
-    move = "approve"
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_approve(actor=request.user, disbursement=found)
-
-
-@_move_schema
-class DisbursementRejectApi(DisbursementMoveApi):
-    move, input_serializer = "reject", ReasonInput
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_reject(actor=request.user, disbursement=found, **data)
-
-
-@_move_schema
-class DisbursementWithdrawApi(DisbursementMoveApi):
-    move = "withdraw"
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_withdraw(actor=request.user, disbursement=found)
-
-
-@_move_schema
-class DisbursementPayApi(DisbursementMoveApi):
-    move, input_serializer = "pay", PayInput
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_pay(actor=request.user, disbursement=found, **data)
-
-
-@_move_schema
-class DisbursementConfirmApi(DisbursementMoveApi):
-    move, input_serializer = "confirm", ConfirmInput
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_confirm(actor=request.user, disbursement=found, **data)
-
-
-@_move_schema
-class DisbursementReconcileApi(DisbursementMoveApi):
-    move = "reconcile"
-
-    def act(
-        self, request: AuthenticatedApiRequest, found: Disbursement, data: dict[str, Any]
-    ) -> Disbursement:
-        return disbursements.disbursement_reconcile(actor=request.user, disbursement=found)
+DisbursementApproveApi = _move_api("approve", disbursements.disbursement_approve)
+DisbursementRejectApi = _move_api("reject", disbursements.disbursement_reject, ReasonInput)
+DisbursementWithdrawApi = _move_api("withdraw", disbursements.disbursement_withdraw)
+DisbursementPayApi = _move_api("pay", disbursements.disbursement_pay, PayInput)
+DisbursementConfirmApi = _move_api("confirm", disbursements.disbursement_confirm, ConfirmInput)
+DisbursementReconcileApi = _move_api("reconcile", disbursements.disbursement_reconcile)
 
 
 # --- Reports ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from cases.services.common import (
 from cases.workflows import CDM_OPEN_STATES, CDM_REQUEST, CdmNotAllowed
 from supportdesk.accounts.models import User
 from supportdesk.audit.actions import AuditActions
+from supportdesk.audit.csv_cells import csv_cell
 from supportdesk.audit.services import audit_record_reads, change_record
 from supportdesk.followups.models import FollowUp
 from supportdesk.followups.services import followup_cancel, followup_notify, followup_schedule
@@ -199,12 +200,6 @@ def cdm_request_withdraw(*, actor: User, request: CdmRequest) -> CdmRequest:
     return request
 
 
-def _cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: make such text plain."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def cdm_requests_export(*, actor: User, requests: Sequence[CdmRequest]) -> str:
     """CSV of ready requests for the ministry, with only the fields it needs. The read of each
     request's decrypted fields is audited as one `export.csv` event per request."""
@@ -215,7 +210,7 @@ def cdm_requests_export(*, actor: User, requests: Sequence[CdmRequest]) -> str:
         case = request.case
         writer.writerow(
             [
-                _cell(value)
+                csv_cell(value)
                 for value in (
                     request.pk,
                     request.kind,

@@ -6,10 +6,12 @@ ask for it (two above the threshold), reserved on approval, paid, confirmed and 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -396,63 +398,62 @@ def disbursement_reverse(
 # --- Follow-up handlers (registered in FundsConfig.ready) ---------------------------------------
 
 
-def _waiting(followup: FollowUp, state: str) -> Disbursement | None:
-    return (
+def _remind(
+    followup: FollowUp,
+    *,
+    state: str,
+    sentence: Promise,
+    users: Callable[[Disbursement], Iterable[User]] | None = None,
+) -> None:
+    """Remind of a request still waiting in `state` (none once it has moved on); the sentence
+    names the case (`ref`) and the amount. `users` defaults to the follow-up's own."""
+    disbursement = (
         Disbursement.objects.select_related("case__team")
         .filter(pk=followup.subject_id, state=state)
         .first()
     )
-
-
-def _link(disbursement: Disbursement) -> str:
-    return f"/cases/{disbursement.case_id}/"
-
-
-def approval_pending_remind(followup: FollowUp) -> None:
-    disbursement = _waiting(followup, D.REQUESTED)
     if disbursement is None:
         return
     followup_notify(
         followup=followup,
-        # Never the requester: they cannot approve their own request.
-        users=coordinators_of([disbursement.case.team]).exclude(
-            pk__in=[disbursement.requested_by_id] if disbursement.requested_by_id else []
+        users=None if users is None else users(disbursement),
+        message=Message(sentence, ref=disbursement.case.ref, amount=_shown(disbursement)),
+        link=f"/cases/{disbursement.case_id}/",
+    )
+
+
+def _approvers(disbursement: Disbursement) -> Iterable[User]:
+    # Never the requester: they cannot approve their own request.
+    return coordinators_of([disbursement.case.team]).exclude(
+        pk__in=[disbursement.requested_by_id] if disbursement.requested_by_id else []
+    )
+
+
+def approval_pending_remind(followup: FollowUp) -> None:
+    _remind(
+        followup,
+        state=D.REQUESTED,
+        sentence=gettext_lazy(
+            "Case %(ref)s: a request for %(amount)s is waiting for your approval."
         ),
-        message=Message(
-            gettext_lazy("Case %(ref)s: a request for %(amount)s is waiting for your approval."),
-            ref=disbursement.case.ref,
-            amount=_shown(disbursement),
-        ),
-        link=_link(disbursement),
+        users=_approvers,
     )
 
 
 def unpaid_remind(followup: FollowUp) -> None:
-    disbursement = _waiting(followup, D.APPROVED)
-    if disbursement is not None:
-        followup_notify(
-            followup=followup,
-            message=Message(
-                gettext_lazy("Case %(ref)s: %(amount)s was approved but is not paid yet."),
-                ref=disbursement.case.ref,
-                amount=_shown(disbursement),
-            ),
-            link=_link(disbursement),
-        )
+    _remind(
+        followup,
+        state=D.APPROVED,
+        sentence=gettext_lazy("Case %(ref)s: %(amount)s was approved but is not paid yet."),
+    )
 
 
 def unconfirmed_remind(followup: FollowUp) -> None:
-    disbursement = _waiting(followup, D.PAID)
-    if disbursement is not None:
-        followup_notify(
-            followup=followup,
-            message=Message(
-                gettext_lazy("Case %(ref)s: confirm that the %(amount)s paid was received."),
-                ref=disbursement.case.ref,
-                amount=_shown(disbursement),
-            ),
-            link=_link(disbursement),
-        )
+    _remind(
+        followup,
+        state=D.PAID,
+        sentence=gettext_lazy("Case %(ref)s: confirm that the %(amount)s paid was received."),
+    )
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from supportdesk.accounts.models import User
 from supportdesk.audit.actions import AuditActions
+from supportdesk.audit.csv_cells import csv_cell
 from supportdesk.audit.models import AuditEvent
 from supportdesk.audit.selectors import actor_names
 from supportdesk.audit.services import audit_record
@@ -36,12 +37,6 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell must never start as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
@@ -55,7 +50,7 @@ def _rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
         names = actor_names(chunk)
         for event in chunk:
             yield writer.writerow(
-                _cell(value)
+                csv_cell(value)
                 for value in (
                     event.id,
                     event.occurred_at.isoformat(),
