@@ -1,6 +1,6 @@
 """Every benchmark from one command: `make bench` (or `make bench-quick`).
 
-    .venv/bin/python -m benchmarks.run [--quick] [--sizes 10000,100000] [--only http|components]
+    .venv/bin/python -m benchmarks.run [--quick] [--sizes 10000,100000,1000000] [--only http|components]
 
 Two parts, each bounded in time:
 
@@ -724,7 +724,10 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/")
     args = parser.parse_args()
     started = time.perf_counter()
-    sizes = [int(s) for s in (args.sizes or ("10000" if args.quick else "10000,100000")).split(",")]
+    sizes = [
+        int(s)
+        for s in (args.sizes or ("10000" if args.quick else "10000,100000,1000000")).split(",")
+    ]
     only = set(args.only.split(",")) if args.only else None
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -173,7 +173,9 @@ def case_contact_add(*, actor: User, case: Case, contact: ContactInput) -> Conta
 # --- Duplicates -------------------------------------------------------------------------------
 
 
-def _matches(channel: ContactChannel) -> Iterable[tuple[uuid.UUID, str]]:
+def _matches(channel: ContactChannel) -> Iterable[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(other case, its team, what matched) for each other live case sharing the channel's
+    phone or handle."""
     lookups = [
         ("phone", "phone_index", channel.phone_index),
         ("handle", "handle_index", channel.handle_index),
@@ -183,10 +185,10 @@ def _matches(channel: ContactChannel) -> Iterable[tuple[uuid.UUID, str]]:
             others = (
                 ContactChannel.objects.filter(**{column: digest}, case__shredded_at__isnull=True)
                 .exclude(case_id=channel.case_id)
-                .values_list("case_id", flat=True)
+                .values_list("case_id", "case__team_id")
             )
-            for other_id in others:
-                yield other_id, matched_on
+            for other_id, team_id in others:
+                yield other_id, team_id, matched_on
 
 
 def _digests_locked(channels: Iterable[ContactChannel]) -> None:
@@ -205,21 +207,30 @@ def _digests_locked(channels: Iterable[ContactChannel]) -> None:
 def duplicates_detect(*, case: Case, channels: Iterable[ContactChannel]) -> list[DuplicateFlag]:
     """Flag every other case sharing a phone or handle with `case` (blind indexes only), and tell
     the coordinators of both teams. A volunteer learns only that a check is pending."""
-    flags = []
     channels = list(channels)
     _digests_locked(channels)
+    matches: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}  # other case: its team, what matched
     for channel in channels:
-        for other_id, matched_on in _matches(channel):
-            flag, created = DuplicateFlag.objects.get_or_create(
-                case=case, other_id=other_id, defaults={"matched_on": matched_on}
-            )
-            if created:
-                flags.append(flag)
+        for other_id, team_id, matched_on in _matches(channel):
+            matches.setdefault(other_id, (team_id, matched_on))
+    if not matches:
+        return []
+    flagged = set(
+        DuplicateFlag.objects.filter(case=case, other_id__in=matches).values_list(
+            "other_id", flat=True
+        )
+    )
+    # New pairs only; the blind-index locks above keep two intakes from adding the same one.
+    flags = DuplicateFlag.objects.bulk_create(
+        DuplicateFlag(case=case, other_id=other_id, matched_on=matched_on)
+        for other_id, (_, matched_on) in matches.items()
+        if other_id not in flagged
+    )
     if flags:
         # A check the system made, not a person: on the timeline, with no audit row of its own
         # (the intake or contact that caused it has one).
         timeline_event(case=case, kind=CaseEvent.Kind.DUPLICATE, actor=None).save()
-        teams = {case.team_id} | {flag.other.team_id for flag in flags}
+        teams = {case.team_id} | {matches[flag.other_id][0] for flag in flags}
         notify_users(
             users=coordinators_of(Team.objects.filter(pk__in=teams)),
             kind="case.duplicate",

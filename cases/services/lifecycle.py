@@ -45,14 +45,19 @@ def case_risk_refresh(*, case: Case) -> int:
     sources other apps registered (cases.rules). Call with the case locked (`case_locked`): a flag
     added at the same time would otherwise be missed. Another app whose news changes a case's
     danger (a safe house compromised) locks the case and calls this."""
-    open_flags = SecurityFlag.objects.filter(
-        family_member__case=case, resolved_at__isnull=True
-    ).values_list("kind", "severity")
-    risk = risk_for(status=case.status, open_flags=list(open_flags), others=risk_from_sources(case))
+    risk = _risk_now(case)
     if risk != case.risk:
         Case.objects.filter(pk=case.pk).update(risk=risk)
         case.risk = risk
     return risk
+
+
+def _risk_now(case: Case) -> int:
+    """The risk the case's status, open family flags and other apps' sources give it now."""
+    open_flags = SecurityFlag.objects.filter(
+        family_member__case=case, resolved_at__isnull=True
+    ).values_list("kind", "severity")
+    return risk_for(status=case.status, open_flags=list(open_flags), others=risk_from_sources(case))
 
 
 def _status_set(*, actor: User, case: Case, to_status: str, reason: str) -> str:
@@ -62,8 +67,8 @@ def _status_set(*, actor: User, case: Case, to_status: str, reason: str) -> str:
         case.closed_at = timezone.now()
     elif to_status == Case.Status.REOPENED:
         case.closed_at = None
-    case.save(update_fields=["status", "closed_at", "updated_at"])
-    case_risk_refresh(case=case)
+    case.risk = _risk_now(case)  # the new status's risk, in the same UPDATE
+    case.save(update_fields=["status", "closed_at", "risk", "updated_at"])
     change_record(
         actor=actor,
         action=CaseActions.TRANSITION,

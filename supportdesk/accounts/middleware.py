@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import resolve_url
 
 from supportdesk import request_context
+from supportdesk.accounts import scope
 from supportdesk.accounts.access import PASSWORD_STAGE, PUBLIC, access_level
 from supportdesk.api.authentication import bearer_token_for
 
@@ -57,7 +58,8 @@ class RequestContextMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         request_context.bind(request_id=request_id, ip=client_ip(request))
         try:
-            response = self.get_response(request)
+            with scope.one_question():  # each membership read once per request
+                response = self.get_response(request)
         finally:
             request_context.bind(request_id="", ip=None)
         response["X-Request-ID"] = request_id

@@ -36,13 +36,23 @@ def teams_of(user: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=user)
 
 
+def team_of(user: User, team_id: UUID) -> Team | None:
+    """The team with this id if the user works in it, else None."""
+    team = teams_of(user).filter(pk=team_id).first()
+    if team is not None:
+        _remember_member(user, team)
+    return team
+
+
 def _team_id(team: Team | UUID) -> UUID:
     return team.pk if isinstance(team, Team) else team
 
 
-# Within one question asked of the scope (a workflow's check, or the moves a page may offer), the
-# same membership is read once. Only for the length of that question: memberships change, and a
-# user object may outlive the change.
+# Within one question asked of the scope, the same membership is read once. A question is a
+# request (RequestContextMiddleware opens one around each), or, outside requests, a workflow's
+# check or the moves a page may offer. Never longer: a user object may outlive a change of its
+# memberships. Any membership written in the meantime empties what was read (`memberships_changed`,
+# connected to Membership's signals by the accounts app).
 _asked: ContextVar[dict[tuple[object, UUID], bool] | None] = ContextVar("scope_asked", default=None)
 
 
@@ -56,6 +66,20 @@ def one_question() -> Iterator[None]:
         yield
     finally:
         _asked.reset(token)
+
+
+def memberships_changed(**_: object) -> None:
+    """A membership was added or removed: what the current question read may be wrong now."""
+    asked = _asked.get()
+    if asked is not None:
+        asked.clear()
+
+
+def _remember_member(user: User, team: Team | UUID) -> None:
+    """A record was just found through one of the user's teams: the user is a member of it."""
+    asked = _asked.get()
+    if asked is not None:
+        asked[(user.pk, _team_id(team))] = True
 
 
 @rules.predicate
@@ -126,4 +150,8 @@ def get_in_scope(
     )
     if found is None or (coordinator and not user.is_coordinator):
         raise NotFound()
+    team: Model = found
+    for step in team_path.split("__"):
+        team = getattr(team, step)
+    _remember_member(user, team.pk)  # the services' own checks of the team ask nothing again
     return found

@@ -26,7 +26,7 @@ def bad_request(field: str, message: str) -> serializers.ValidationError:
 
 def team_from_input(*, user: User, team_id: UUID) -> Team:
     """A team named in the input: one of the user's, or a 400 on `team` (input, not a URL)."""
-    team = scope.teams_of(user).filter(pk=team_id).first()
+    team = scope.team_of(user, team_id)
     if team is None:
         raise bad_request("team", gettext("Choose one of your teams."))
     return team

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, cast
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import connections, models, router
 from django.utils import timezone
 
 from supportdesk.vault.keyring import KEY_BYTES, key_ring
@@ -381,19 +381,45 @@ def data_keys_preload(headers: Iterable[bytes]) -> PageKeys:
     return page
 
 
-def _data_key_create(holder_type: str, holder_id: uuid.UUID) -> None:
+def _data_key_create(holder_type: str, holder_id: uuid.UUID) -> DataKey:
+    """A new data key for the holder, or the one another request created first: two requests may
+    create the first record of a holder at once, and the unique constraint keeps one key. One
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING` (PostgreSQL and SQLite alike), so no savepoint
+    and no reading back what was just written."""
     ring = key_ring()
     key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-    wrapped = wrap(key=key, holder_type=holder_type, holder_id=holder_id, kek_id=ring.active_id)
-    # Two requests may create the first record of a holder at once: the unique constraint keeps
-    # one key, and the loser reads the winner's (the savepoint keeps the outer transaction usable).
-    try:
-        with transaction.atomic():
-            DataKey.objects.create(
-                holder_type=holder_type, holder_id=holder_id, kek_id=ring.active_id, wrapped=wrapped
-            )
-    except IntegrityError:
-        pass
+    created = DataKey(
+        holder_type=holder_type,
+        holder_id=holder_id,
+        kek_id=ring.active_id,
+        wrapped=wrap(key=key, holder_type=holder_type, holder_id=holder_id, kek_id=ring.active_id),
+        created_at=timezone.now(),
+    )
+    connection = connections[router.db_for_write(DataKey)]
+    fields = cast(
+        "list[models.Field[Any, Any]]", [DataKey._meta.get_field(name) for name in _CREATED]
+    )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(DataKey._meta.db_table)} "  # noqa: S608  # nosec B608: quoted names from the model, values bound
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            "ON CONFLICT (holder_type, holder_id) DO NOTHING RETURNING id",
+            [
+                field.get_db_prep_save(getattr(created, field.attname), connection)
+                for field in fields
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:  # the other request's key won
+        return DataKey.objects.get(holder_type=holder_type, holder_id=holder_id)
+    created.pk = row[0]
+    created._state.adding, created._state.db = False, connection.alias
+    return created
+
+
+_CREATED = ("holder_type", "holder_id", "kek_id", "wrapped", "created_at")
 
 
 def holder_entry(holder_type: str, holder_id: uuid.UUID) -> DataKeyEntry:
@@ -402,8 +428,7 @@ def holder_entry(holder_type: str, holder_id: uuid.UUID) -> DataKeyEntry:
     if entry is None:
         data_key = DataKey.objects.filter(holder_type=holder_type, holder_id=holder_id).first()
         if data_key is None:
-            _data_key_create(holder_type, holder_id)
-            data_key = DataKey.objects.get(holder_type=holder_type, holder_id=holder_id)
+            data_key = _data_key_create(holder_type, holder_id)
         entry = _remember(data_key)
     if entry.aead is None:
         raise HolderShredded(f"{holder_type} {holder_id.hex} was shredded: nothing can be stored.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.test import RequestFactory
 
 from supportdesk.accounts import scope
+from supportdesk.accounts.middleware import RequestContextMiddleware
 from supportdesk.accounts.models import Membership, Team, User
 from supportdesk.errors import NotFound
 
@@ -72,3 +76,76 @@ def test_get_in_scope_for_coordinators_only(volunteer: User, coordinator: User, 
 def test_not_found_is_also_djangos_404() -> None:
     """A page that lets it rise shows the ordinary not-found page, never a 500."""
     assert isinstance(NotFound(), Http404)
+
+
+def test_one_question_reads_a_membership_once(
+    volunteer: User, team: Team, django_assert_num_queries
+) -> None:
+    with scope.one_question(), django_assert_num_queries(1):
+        assert scope.is_member_of(volunteer, team)
+        assert scope.is_member_of(volunteer, team.pk)
+    with django_assert_num_queries(2):  # outside a question, every check asks
+        assert scope.is_member_of(volunteer, team) and scope.is_member_of(volunteer, team)
+
+
+@pytest.mark.parametrize("change", ["delete", "remove", "clear"])
+def test_a_membership_removed_within_a_question_is_asked_again(
+    volunteer: User, team: Team, change: str
+) -> None:
+    """A request (one question) that removes a membership must not go on trusting it."""
+    with scope.one_question():
+        assert scope.is_member_of(volunteer, team)
+        if change == "delete":
+            Membership.objects.filter(user=volunteer, team=team).delete()
+        elif change == "remove":
+            team.members.remove(volunteer)
+        else:
+            volunteer.teams.clear()
+        assert not scope.is_member_of(volunteer, team)
+        with pytest.raises(NotFound):
+            scope.require_member(volunteer, team)
+
+
+@pytest.mark.parametrize("change", ["create", "add"])
+def test_a_membership_added_within_a_question_is_asked_again(
+    outsider: User, team: Team, change: str
+) -> None:
+    with scope.one_question():
+        assert not scope.is_member_of(outsider, team)
+        if change == "create":
+            Membership.objects.create(user=outsider, team=team)
+        else:
+            team.members.add(outsider)
+        assert scope.is_member_of(outsider, team)
+
+
+def test_a_record_found_in_scope_answers_the_membership_check(
+    volunteer: User, team: Team, other_team: Team, django_assert_num_queries
+) -> None:
+    membership = Membership.objects.get(user=volunteer, team=team)
+    with scope.one_question():
+        scope.get_in_scope(Membership, user=volunteer, pk=membership.pk, team_path="team")
+        with django_assert_num_queries(0):
+            scope.require_member(volunteer, team)
+    Membership.objects.create(user=volunteer, team=other_team)
+    with scope.one_question():
+        assert scope.team_of(volunteer, other_team.pk) == other_team
+        with django_assert_num_queries(0):
+            scope.require_member(volunteer, other_team.pk)
+        assert scope.team_of(volunteer, uuid.uuid4()) is None
+
+
+def test_each_request_is_its_own_question(volunteer: User, team: Team, other_team: Team) -> None:
+    """The middleware opens one question per request: a membership changed between two requests,
+    even by a write that sends no signal, is not remembered by the second."""
+    answers = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        answers.append(scope.is_member_of(volunteer, team))
+        return HttpResponse()
+
+    middleware = RequestContextMiddleware(view)
+    middleware(RequestFactory().get("/"))
+    Membership.objects.filter(user=volunteer, team=team).update(team=other_team)  # no signal
+    middleware(RequestFactory().get("/"))
+    assert answers == [True, False]
