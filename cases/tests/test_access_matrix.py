@@ -1,42 +1,31 @@
-"""Every case endpoint for every persona: in-team users act (or are told why not), everyone else
-gets 404 and changes nothing. A new endpoint without a row here fails
-`test_every_case_endpoint_has_a_row`."""
+"""Every case endpoint and page for every persona: in-team users act (or are told why not),
+everyone else gets 404 and changes nothing, anonymous requests are refused (the harness:
+tests/access_matrix.py). A new endpoint or page without a row here fails
+`test_every_route_has_a_row`."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 import pytest
 
-from cases.api_urls import urlpatterns
-from cases.models import CaseEvent, DuplicateFlag
+from cases import api_urls, urls
+from cases.models import Case, CaseEvent, DuplicateFlag
 from cases.tests.factories import (
     CaseFactory,
     CdmRequestFactory,
     FamilyMemberFactory,
     SecurityFlagFactory,
 )
-from supportdesk.accounts.models import User
-from supportdesk.accounts.tests.factories import MembershipFactory
 from supportdesk.testing import token_client
+from tests.access_matrix import ApiMatrix, PageMatrix, Row, their_own
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 20).isoformat()
 NEXT_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()  # a review date
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str  # the route name in cases/api_urls.py
-    method: str
-    path: str  # formatted with the objects below
-    body: dict | None
-    volunteer: int  # expected status for a volunteer of the case's team
-    coordinator: int  # ... and for its coordinator
-
-
-ROWS = [
+API_ROWS = [
     Row("case-detail", "get", "cases/{case}/", None, 200, 200),
     Row("case-detail", "patch", "cases/{case}/", {"notes": "More"}, 200, 200),
     Row(
@@ -105,6 +94,109 @@ ROWS = [
 COLLECTIONS = {"cases", "case-duplicates", "case-statistics", "cdm-export", "case-search"}
 
 
+# The pages (cases/urls.py), under /cases/. An action's address shows the case page with its form
+# open on GET; on POST it answers 302 when done, 400 for refused input, 409 for a broken rule
+# (200 where it first asks to confirm). Lists and forms with no case answer other teams with their
+# own teams' page; a coordinator's page (duplicates, CDM export) with a coordinator's.
+EVERYONE = their_own(outsider=200, other_coordinator=200, administrator=200)
+COORDINATORS = their_own(outsider=404, other_coordinator=200, administrator=404)
+CASE_ACTIONS = {
+    "transition": "{case}/status/",
+    "vouch": "{case}/vouch/",
+    "verify": "{case}/verify/",
+    "revoke": "{case}/verification/revoke/",
+    "assign": "{case}/assign/",
+    "hold": "{case}/hold/",
+    "note": "{case}/notes/",
+    "contact_add": "{case}/contacts/",
+    "family_add": "{case}/family/",
+    "family_edit": "{case}/family/{member}/edit/",
+    "flag_add": "{case}/family/{member}/flags/",
+    "flag_resolve": "{case}/flags/{flag}/resolve/",
+    "flag_review": "{case}/flags/{flag}/review/",
+    "cdm_create": "{case}/cdm/",
+    "cdm_ready": "{case}/cdm/{request}/ready/",
+    "cdm_submit": "{case}/cdm/{request}/submit/",
+    "cdm_issue": "{case}/cdm/{request}/issue/",
+    "cdm_reject": "{case}/cdm/{request}/reject/",
+    "cdm_withdraw": "{case}/cdm/{request}/withdraw/",
+}
+RELATIVE = {"relation": "spouse", "age_group": "adult"}
+PAGE_ROWS = [
+    Row("list", "get", "", None, 200, 200, EVERYONE),
+    Row("create", "get", "new/", None, 200, 200, EVERYONE),
+    Row("search", "get", "search/", None, 200, 200, EVERYONE),
+    Row("statistics", "get", "statistics/", None, 200, 200, EVERYONE),
+    Row("duplicates", "get", "duplicates/", None, 404, 200, COORDINATORS),
+    Row("cdm_export", "get", "cdm-requests/export.csv", None, 404, 200, COORDINATORS),
+    # GET shows the user's own duplicates page: no flag is looked up.
+    Row(
+        "duplicate_resolve", "get", "duplicates/{duplicate}/resolve/", None, 404, 200, COORDINATORS
+    ),
+    Row(
+        "duplicate_resolve",
+        "post",
+        "duplicates/{duplicate}/resolve/",
+        {"same_person": "0"},
+        404,
+        200,
+    ),
+    Row("detail", "get", "{case}/", None, 200, 200),
+    Row("edit", "get", "{case}/edit/", None, 200, 200),
+    Row("edit", "post", "{case}/edit/", {"alias": "Ko Ko", "service_branch": "army"}, 400, 400),
+    *[Row(name, "get", path, None, 200, 200) for name, path in CASE_ACTIONS.items()],
+    Row("transition", "post", CASE_ACTIONS["transition"], {"to_status": "verifying"}, 302, 302),
+    Row("vouch", "post", CASE_ACTIONS["vouch"], {"note": "Known"}, 302, 302),
+    Row("verify", "post", CASE_ACTIONS["verify"], {}, 409, 409),
+    Row("revoke", "post", CASE_ACTIONS["revoke"], {"reason": "Doubts"}, 409, 302),
+    Row("assign", "post", CASE_ACTIONS["assign"], {"team": "{team}"}, 409, 302),
+    Row("hold", "post", CASE_ACTIONS["hold"], {"on_hold": "1"}, 409, 302),
+    Row("note", "post", CASE_ACTIONS["note"], {"text": "A note"}, 302, 302),
+    Row(
+        "contact_add",
+        "post",
+        CASE_ACTIONS["contact_add"],
+        {"kind": "telegram", "value": "@someone"},
+        302,
+        302,
+    ),
+    Row("family_add", "post", CASE_ACTIONS["family_add"], RELATIVE, 302, 302),
+    Row(
+        "family_edit",
+        "post",
+        CASE_ACTIONS["family_edit"],
+        {**RELATIVE, "location": "Elsewhere"},
+        302,
+        302,
+    ),
+    Row(
+        "flag_add",
+        "post",
+        CASE_ACTIONS["flag_add"],
+        {"kind": "threatened", "severity": "3", "observed_on": TODAY, "review_on": NEXT_MONTH},
+        302,
+        302,
+    ),
+    Row("flag_resolve", "post", CASE_ACTIONS["flag_resolve"], {}, 200, 200),
+    Row(
+        "flag_review", "post", CASE_ACTIONS["flag_review"], {"next_review_on": NEXT_MONTH}, 302, 302
+    ),
+    Row("cdm_create", "post", CASE_ACTIONS["cdm_create"], {"kind": "cdm"}, 409, 409),
+    Row("cdm_ready", "post", CASE_ACTIONS["cdm_ready"], {}, 409, 409),
+    Row(
+        "cdm_submit",
+        "post",
+        CASE_ACTIONS["cdm_submit"],
+        {"submitted_on": TODAY, "channel": "email"},
+        409,
+        409,
+    ),
+    Row("cdm_issue", "post", CASE_ACTIONS["cdm_issue"], {"code": "X-1"}, 409, 409),
+    Row("cdm_reject", "post", CASE_ACTIONS["cdm_reject"], {"reason": "No"}, 409, 409),
+    Row("cdm_withdraw", "post", CASE_ACTIONS["cdm_withdraw"], {}, 200, 200),
+]
+
+
 @pytest.fixture
 def world(team, other_team):
     case = CaseFactory.create(team=team)
@@ -121,47 +213,23 @@ def world(team, other_team):
     }
 
 
-def call(user: User, row: Row, world: dict):
-    ids = {key: str(getattr(value, "pk", value)) for key, value in world.items()}
-    body = {k: (v.format(**ids) if isinstance(v, str) else v) for k, v in (row.body or {}).items()}
-    client = token_client(user)
-    return getattr(client, row.method)(f"/api/v1/{row.path.format(**ids)}", body, format="json")
+def snapshot() -> tuple[object, ...]:
+    return CaseEvent.objects.count(), sorted(Case.objects.values_list("pk", "status"))
 
 
-def test_every_case_endpoint_has_a_row() -> None:
-    routed = {pattern.name for pattern in urlpatterns}
-    assert routed == {row.name for row in ROWS} | COLLECTIONS
+class TestCaseApi(ApiMatrix):
+    prefix = "/api/v1/"
+    urlpatterns = api_urls.urlpatterns
+    rows = API_ROWS
+    without_rows = COLLECTIONS
+    snapshot = staticmethod(snapshot)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_volunteer(row: Row, world, volunteer) -> None:
-    response = call(volunteer, row, world)
-    assert response.status_code == row.volunteer, response.content
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_coordinator(row: Row, world, coordinator) -> None:
-    response = call(coordinator, row, world)
-    assert response.status_code == row.coordinator, response.content
-
-
-@pytest.mark.parametrize("persona", ["outsider", "other_coordinator", "administrator"])
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_everyone_else_gets_404_and_changes_nothing(
-    row: Row, persona: str, world, request, other_team
-) -> None:
-    if persona == "other_coordinator":
-        user = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
-    else:
-        user = request.getfixturevalue(persona)
-    events_before = CaseEvent.objects.count()
-    status_before = world["case"].status
-    response = call(user, row, world)
-    assert response.status_code == 404, response.content
-    assert response.json() == {"detail": "Not found."}
-    assert CaseEvent.objects.count() == events_before
-    world["case"].refresh_from_db()
-    assert world["case"].status == status_before
+class TestCasePages(PageMatrix):
+    prefix = "/cases/"
+    urlpatterns = urls.urlpatterns
+    rows = PAGE_ROWS
+    snapshot = staticmethod(snapshot)
 
 
 def test_collections_show_only_the_users_teams(world, outsider, administrator) -> None:

@@ -1,43 +1,32 @@
-"""Every funds endpoint for every persona: the team's volunteer and coordinator act (or are told
-why not); another team's volunteer and coordinator and an administrator get 404 and change
-nothing. A new endpoint without a row here fails `test_every_funds_endpoint_has_a_row`."""
+"""Every funds endpoint and page for every persona: the team's volunteer and coordinator act (or
+are told why not); another team's volunteer and coordinator and an administrator get 404 and
+change nothing; anonymous requests are refused (the harness: tests/access_matrix.py). A new
+endpoint or page without a row here fails `test_every_route_has_a_row`."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import CaseEvent
-from funds.api_urls import urlpatterns
+from funds import api_urls, urls
 from funds.models import Approval, Disbursement, Donation, Transfer
 from funds.services import disbursements as service
 from funds.services import donations
 from funds.tests.conftest import give
-from supportdesk.accounts.models import User
 from supportdesk.accounts.tests.factories import MembershipFactory
 from supportdesk.testing import token_client
+from tests.access_matrix import OTHERS, ApiMatrix, PageMatrix, Row, persona, their_own
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today().isoformat()
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str  # the route name in funds/api_urls.py
-    method: str
-    path: str  # formatted with the world below
-    body: dict | None
-    volunteer: int
-    coordinator: int
-    upload: bool = False
-
-
 CSV = f"date,channel,amount,currency,reference\n{TODAY},cash,1000,MMK,CSV-1\n"
-ROWS = [
+API_ROWS = [
     Row("funds-fund", "get", "{fund}/", None, 200, 200),
     Row("funds-transfers", "get", "{fund}/transfers/", None, 200, 200),
     Row(
@@ -96,6 +85,88 @@ COLLECTIONS = {
 }
 
 
+# The pages (funds/urls.py), under /funds/. A step's address shows the request with its form open
+# on GET; on POST it answers 302 when done, 400 for refused input, 409 for a broken rule. Every
+# form that moves money carries a one-time key (`once`). Lists and forms with no object of the
+# team answer other teams with their own teams' page; donations are for coordinators only.
+ONCE = "00000000-0000-4000-8000-000000000001"
+EVERYONE = their_own(outsider=200, other_coordinator=200, administrator=200)
+COORDINATORS = their_own(outsider=404, other_coordinator=200, administrator=404)
+STEPS = {
+    "approve": "disbursements/{requested}/",
+    "reject": "disbursements/{requested}/",
+    "withdraw": "disbursements/{requested}/",
+    "pay": "disbursements/{approved}/",
+    "confirm": "disbursements/{paid}/",
+    "reconcile": "disbursements/{confirmed}/",
+}
+PAGE_ROWS = [
+    Row("overview", "get", "", None, 200, 200, EVERYONE),
+    Row("approvals", "get", "approvals/", None, 404, 200, COORDINATORS),
+    Row("disbursements", "get", "disbursements/", None, 200, 200, EVERYONE),
+    Row("donations", "get", "donations/", None, 404, 200, COORDINATORS),
+    Row("donation_import", "get", "donations/import/", None, 404, 200, COORDINATORS),
+    *[
+        Row(
+            name,
+            "post",
+            path,
+            {},
+            404,
+            400,
+            their_own(outsider=404, other_coordinator=400, administrator=404),
+        )
+        for name, path in [
+            ("donation_record", "donations/new/"),
+            ("donation_import", "donations/import/"),
+            ("donation_import_confirm", "donations/import/confirm/"),
+        ]
+    ],
+    Row("request", "get", "cases/{case}/request/", None, 200, 200),
+    Row(
+        "request",
+        "post",
+        "cases/{case}/request/",
+        {
+            "once": ONCE,
+            "fund": "{fund}",
+            "purpose": "food",
+            "amount": "5",
+            "justification": "Rice",
+        },
+        302,
+        302,
+    ),
+    Row("disbursement", "get", "disbursements/{requested}/", None, 200, 200),
+    *[Row(name, "get", f"{path}{name}/", None, 200, 200) for name, path in STEPS.items()],
+    Row("approve", "post", STEPS["approve"] + "approve/", {"once": ONCE}, 409, 302),
+    Row(
+        "reject",
+        "post",
+        STEPS["reject"] + "reject/",
+        {"once": ONCE, "reason": "Not needed"},
+        409,
+        302,
+    ),
+    Row("withdraw", "post", STEPS["withdraw"] + "withdraw/", {"once": ONCE}, 409, 302),
+    Row("pay", "post", STEPS["pay"] + "pay/", {"once": ONCE, "method": "cash"}, 302, 302),
+    Row(
+        "confirm", "post", STEPS["confirm"] + "confirm/", {"once": ONCE, "by": "witness"}, 302, 302
+    ),
+    Row("reconcile", "post", STEPS["reconcile"] + "reconcile/", {"once": ONCE}, 409, 302),
+    Row("donation", "get", "donations/{donation}/", None, 404, 200),
+    Row("donor_forget", "get", "donations/{donation}/forget-donor/", None, 404, 200),
+    Row(
+        "donor_forget",
+        "post",
+        "donations/{donation}/forget-donor/",
+        {"once": ONCE},
+        404,
+        302,
+    ),
+]
+
+
 @pytest.fixture
 def world(team, volunteer, coordinator, second_coordinator, fund, case) -> dict:
     drafter = MembershipFactory.create(team=team, user__username="drafter").user
@@ -140,35 +211,7 @@ def world(team, volunteer, coordinator, second_coordinator, fund, case) -> dict:
     }
 
 
-def call(user: User, row: Row, world: dict):
-    ids = {key: str(getattr(value, "pk", value)) for key, value in world.items()}
-    client = token_client(user)
-    path = f"/api/v1/funds/{row.path.format(**ids)}"
-    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
-    if row.upload:
-        body = {**(row.body or {}), "file": SimpleUploadedFile("d.csv", CSV.encode())}
-        return getattr(client, row.method)(path, body, format="multipart", **key)
-    return getattr(client, row.method)(path, row.body, format="json", **key)
-
-
-def test_every_funds_endpoint_has_a_row() -> None:
-    routed = {pattern.name for pattern in urlpatterns}
-    assert routed == {row.name for row in ROWS} | COLLECTIONS
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_volunteer(row: Row, world, volunteer) -> None:
-    response = call(volunteer, row, world)
-    assert response.status_code == row.volunteer, response.content
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_coordinator(row: Row, world, coordinator) -> None:
-    response = call(coordinator, row, world)
-    assert response.status_code == row.coordinator, response.content
-
-
-def snapshot() -> tuple:
+def snapshot() -> tuple[object, ...]:
     return (
         CaseEvent.objects.count(),
         Transfer.objects.count(),
@@ -178,31 +221,27 @@ def snapshot() -> tuple:
     )
 
 
-@pytest.mark.parametrize("persona", ["outsider", "other_coordinator", "administrator"])
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_everyone_else_gets_404_and_changes_nothing(
-    row: Row, persona: str, world, request, other_team
-) -> None:
-    if persona == "other_coordinator":
-        user = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
-    else:
-        user = request.getfixturevalue(persona)
-    before = snapshot()
-    response = call(user, row, world)
-    assert response.status_code == 404, response.content
-    assert response.json() == {"detail": "Not found."}
-    assert snapshot() == before
+class TestFundsApi(ApiMatrix):
+    prefix = "/api/v1/funds/"
+    urlpatterns = api_urls.urlpatterns
+    rows = API_ROWS
+    without_rows = COLLECTIONS
+    snapshot = staticmethod(snapshot)
+
+    def headers(self) -> dict[str, str]:
+        return {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
 
 
-@pytest.mark.parametrize("persona", ["outsider", "other_coordinator", "administrator"])
-def test_collections_show_others_nothing_and_take_no_foreign_fund(
-    world, persona, request, other_team
-) -> None:
-    if persona == "other_coordinator":
-        user = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
-    else:
-        user = request.getfixturevalue(persona)
-    api = token_client(user)
+class TestFundsPages(PageMatrix):
+    prefix = "/funds/"
+    urlpatterns = urls.urlpatterns
+    rows = PAGE_ROWS
+    snapshot = staticmethod(snapshot)
+
+
+@pytest.mark.parametrize("who", OTHERS)
+def test_collections_show_others_nothing_and_take_no_foreign_fund(world, who, request) -> None:
+    api = token_client(persona(who, request))
     for path in ("", "donations/", "disbursements/"):
         assert api.get(f"/api/v1/funds/{path}").json()["count"] == 0
     assert api.get("/api/v1/funds/reports/balances/").json() == []

@@ -1,37 +1,26 @@
-"""Every relocation endpoint for every persona: the team's volunteer and coordinator act (or are
-told why not), everyone else (another team's volunteer and coordinator, an administrator) gets
-404 and changes nothing. A new endpoint without a row here fails
-`test_every_relocation_endpoint_has_a_row`."""
+"""Every relocation endpoint and page for every persona: the team's volunteer and coordinator act
+(or are told why not), everyone else (another team's volunteer and coordinator, an administrator)
+gets 404 and changes nothing, anonymous requests are refused (the harness:
+tests/access_matrix.py). A new endpoint or page without a row here fails
+`test_every_route_has_a_row`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pytest
 
 from cases.models import CaseEvent
 from cases.tests.factories import CaseFactory
-from relocation.api_urls import urlpatterns
+from relocation import api_urls, urls
 from relocation.models import RouteLeg, RoutePlan, SafeHouse
 from relocation.services import legs as leg_services
 from relocation.services import plans as plan_services
 from relocation.tests.conftest import approved, at, legs_of, two_legs
 from relocation.tests.factories import AreaFactory, SafeHouseFactory
-from supportdesk.accounts.models import User
 from supportdesk.accounts.tests.factories import MembershipFactory
 from supportdesk.testing import token_client
+from tests.access_matrix import ApiMatrix, PageMatrix, Row, their_own
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str  # the route name in relocation/api_urls.py
-    method: str
-    path: str  # formatted with the world below
-    body: dict | None
-    volunteer: int
-    coordinator: int
 
 
 LEG_BODY = {
@@ -46,7 +35,7 @@ LEG_BODY = {
     "planned_arrival": at(32).isoformat(),
     "version": "{plan_version}",
 }
-ROWS = [
+API_ROWS = [
     Row("relocation-area-unsafe", "post", "areas/{area}/unsafe/", {"reason": "Raids"}, 409, 200),
     Row("relocation-safe-house", "get", "safe-houses/{house}/", None, 200, 200),
     Row(
@@ -138,6 +127,66 @@ ROWS = [
 COLLECTIONS = {"relocation-areas", "relocation-safe-houses"}
 
 
+# The pages (relocation/urls.py), under /relocation/. An action's address shows its page with the
+# form open on GET; on POST it answers 302 when done, 400 for refused input, 409 for a broken rule
+# (200 where it first asks to confirm). Lists and forms with no object of the team answer other
+# teams with their own teams' page.
+EVERYONE = their_own(outsider=200, other_coordinator=200, administrator=200)
+COORDINATORS = their_own(outsider=409, other_coordinator=200, administrator=409)
+PAGE_GETS = {
+    "house": "safe-houses/{house}/",
+    "house_status": "safe-houses/{house}/status/",
+    "case_plans": "cases/{case}/plans/",
+    "plan": "plans/{plan}/",
+    "plan_move": "plans/{plan}/move/",
+    "leg_add": "plans/{plan}/legs/new/",
+    "leg": "legs/{leg}/",
+    "leg_edit": "legs/{leg}/edit/",
+    "leg_remove": "legs/{leg}/remove/",
+    "leg_check_in": "legs/{moving}/check-in/",
+    "leg_start": "legs/{next}/start/",
+    "leg_arrive": "legs/{moving}/arrive/",
+    "leg_abort": "legs/{moving}/abort/",
+}
+PAGE_ROWS = [
+    Row("houses", "get", "safe-houses/", None, 200, 200, EVERYONE),
+    Row("house_add", "get", "safe-houses/new/", None, 409, 200, COORDINATORS),
+    Row("areas", "get", "areas/", None, 200, 200, EVERYONE),
+    Row("area_add", "get", "areas/new/", None, 200, 200, EVERYONE),
+    # GET shows the user's own areas page: no area is looked up.
+    Row("area_unsafe", "get", "areas/{area}/unsafe/", None, 200, 200, EVERYONE),
+    Row("journeys", "get", "journeys/", None, 200, 200, EVERYONE),
+    Row("house_edit", "get", "safe-houses/{house}/edit/", None, 409, 200),
+    *[Row(name, "get", path, None, 200, 200) for name, path in PAGE_GETS.items()],
+    Row("house_edit", "post", "safe-houses/{house}/edit/", {}, 409, 400),
+    Row(
+        "house_status",
+        "post",
+        PAGE_GETS["house_status"],
+        {"move": "suspend", "version": "{house_version}"},
+        409,
+        302,
+    ),
+    Row("area_unsafe", "post", "areas/{area}/unsafe/", {"reason": "Raids"}, 409, 200),
+    Row("case_plans", "post", PAGE_GETS["case_plans"], {"notes": "B"}, 302, 302),
+    Row(
+        "plan_move",
+        "post",
+        PAGE_GETS["plan_move"],
+        {"move": "approve", "version": "{plan_version}"},
+        409,
+        302,
+    ),
+    Row("leg_add", "post", PAGE_GETS["leg_add"], {}, 400, 400),
+    Row("leg_edit", "post", PAGE_GETS["leg_edit"], {}, 400, 400),
+    Row("leg_remove", "post", PAGE_GETS["leg_remove"], {"version": "{leg_version}"}, 200, 200),
+    Row("leg_check_in", "post", PAGE_GETS["leg_check_in"], {"note": "OK"}, 302, 302),
+    Row("leg_start", "post", PAGE_GETS["leg_start"], {}, 409, 409),
+    Row("leg_arrive", "post", PAGE_GETS["leg_arrive"], {}, 302, 302),
+    Row("leg_abort", "post", PAGE_GETS["leg_abort"], {"reason": "Road shut"}, 302, 302),
+]
+
+
 @pytest.fixture
 def world(team, volunteer, coordinator) -> dict:
     drafter = MembershipFactory.create(team=team, user__username="drafter").user
@@ -170,32 +219,7 @@ def world(team, volunteer, coordinator) -> dict:
     }
 
 
-def call(user: User, row: Row, world: dict):
-    ids = {key: str(getattr(value, "pk", value)) for key, value in world.items()}
-    body = {k: (v.format(**ids) if isinstance(v, str) else v) for k, v in (row.body or {}).items()}
-    client = token_client(user)
-    path = f"/api/v1/relocation/{row.path.format(**ids)}"
-    return getattr(client, row.method)(path, body, format="json")
-
-
-def test_every_relocation_endpoint_has_a_row() -> None:
-    routed = {pattern.name for pattern in urlpatterns}
-    assert routed == {row.name for row in ROWS} | COLLECTIONS
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_volunteer(row: Row, world, volunteer) -> None:
-    response = call(volunteer, row, world)
-    assert response.status_code == row.volunteer, response.content
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_the_teams_coordinator(row: Row, world, coordinator) -> None:
-    response = call(coordinator, row, world)
-    assert response.status_code == row.coordinator, response.content
-
-
-def snapshot() -> tuple:
+def snapshot() -> tuple[object, ...]:
     return (
         CaseEvent.objects.count(),
         sorted(RoutePlan.objects.values_list("pk", "version", "approval")),
@@ -204,20 +228,19 @@ def snapshot() -> tuple:
     )
 
 
-@pytest.mark.parametrize("persona", ["outsider", "other_coordinator", "administrator"])
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method}-{r.name}")
-def test_everyone_else_gets_404_and_changes_nothing(
-    row: Row, persona: str, world, request, other_team
-) -> None:
-    if persona == "other_coordinator":
-        user = MembershipFactory.create(team=other_team, user__role=User.Role.COORDINATOR).user
-    else:
-        user = request.getfixturevalue(persona)
-    before = snapshot()
-    response = call(user, row, world)
-    assert response.status_code == 404, response.content
-    assert response.json() == {"detail": "Not found."}
-    assert snapshot() == before
+class TestRelocationApi(ApiMatrix):
+    prefix = "/api/v1/relocation/"
+    urlpatterns = api_urls.urlpatterns
+    rows = API_ROWS
+    without_rows = COLLECTIONS
+    snapshot = staticmethod(snapshot)
+
+
+class TestRelocationPages(PageMatrix):
+    prefix = "/relocation/"
+    urlpatterns = urls.urlpatterns
+    rows = PAGE_ROWS
+    snapshot = staticmethod(snapshot)
 
 
 def test_collections_show_only_the_users_teams(world, outsider, administrator) -> None:
