@@ -10,6 +10,7 @@ Every sentence written here is marked for translation at the raise (`gettext`).
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, prefetch_related_objects
@@ -43,6 +44,7 @@ from cases.serializers import (
     ReasonInput,
     SecurityFlagInput,
     SecurityFlagOutput,
+    shown,
 )
 from cases.services import cdm, family, intake, lifecycle
 from supportdesk.accounts.models import User
@@ -74,11 +76,40 @@ FAMILY_VIEW_FIELDS = [f"family.{name}" for name in FAMILY_FIELDS]
 CDM_VIEW_FIELDS = [f"cdm_requests.{name}" for name in CDM_FIELDS]
 
 
+# The schema's description of a list row. The list writes its rows with `list_rows`, which a
+# test holds to exactly what this serializer writes.
 class CaseListRowOutput(CaseListOutput):
     """A list row, its needs given by the view (context "needs": {case id: [need, ...]})."""
 
     def get_needs(self, case: Case) -> list[str]:
         return list(self.context["needs"].get(case.pk, []))
+
+
+_WHEN = serializers.DateTimeField()  # the row serializer's own representation of a time
+
+
+def list_rows(page: list[Case], needs: dict[UUID, list[str]]) -> list[dict[str, Any]]:
+    """The page's rows as `CaseListRowOutput` writes them, built directly: DRF's per-field
+    machinery (a nested serializer per row for the team) was a fifth of a list request's CPU."""
+    when = _WHEN.to_representation
+    return [
+        {
+            "id": str(case.pk),
+            "team": {"id": str(case.team.pk), "name": case.team.name},
+            "status": case.status,
+            "verification": case.verification,
+            "risk": Risk(case.risk).name.lower(),
+            "on_hold": case.on_hold,
+            "shredded": case.shredded_at is not None,
+            "closed_at": when(case.closed_at) if case.closed_at else None,
+            "updated_at": when(case.updated_at),
+            "alias": str(shown(case.alias)),
+            "needs": list(needs.get(case.pk, [])),
+            "text_needs_review": case.text_needs_review,
+            "created_at": when(case.created_at),
+        }
+        for case in page
+    ]
 
 
 def case_from_input(*, user: User, case_id: UUID, field: str) -> Case:
@@ -161,8 +192,7 @@ class CaseListCreateApi(APIView):
         rows = CaseNeed.objects.filter(case__in=list(needs)).order_by("need")
         for case_id, need in rows.values_list("case_id", "need"):
             needs[case_id].append(need)
-        output = CaseListRowOutput(page, many=True, context={"needs": needs})
-        return paginator.get_paginated_response(output.data)
+        return paginator.get_paginated_response(list_rows(page, needs))
 
     @extend_schema(request=CaseCreateInput, responses={201: CaseDetailOutput})
     def post(self, request: AuthenticatedApiRequest) -> Response:

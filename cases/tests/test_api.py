@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import datetime
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from cases.api import CASE_LIST_COLUMNS, CaseListRowOutput, list_rows
 from cases.models import Case, CaseNeed, ContactChannel
 from cases.tests.factories import CaseFactory, ContactFactory
 from supportdesk.audit.models import AuditEvent
 from supportdesk.testing import token_client
+from supportdesk.vault.services import key_holder_shred
 
 pytestmark = pytest.mark.django_db
 CASES = "/api/v1/cases/"
@@ -231,3 +237,30 @@ def test_a_flag_checked_again_through_the_api(volunteer, team, other_team) -> No
         format="json",
     )
     assert response.status_code == 404
+
+
+def test_list_rows_are_what_the_row_serializer_writes(volunteer, team) -> None:
+    """The list writes its rows without DRF's per-field machinery; they must be exactly the rows
+    the documented serializer writes, for every kind of case a page may hold."""
+    CaseFactory.create(team=team, alias="ကိုဇော်", status="hiding", risk=3, on_hold=True)
+    CaseFactory.create(
+        team=team,
+        status="closed",
+        closed_at=timezone.now() - datetime.timedelta(days=3),
+        text_needs_review=True,
+        verification="verified",
+    )
+    shredded = CaseFactory.create(team=team, status="closed", closed_at=timezone.now())
+    key_holder_shred(holder=shredded)
+    Case.objects.filter(pk=shredded.pk).update(shredded_at=timezone.now())
+    plain = CaseFactory.create(team=team)
+    CaseNeed.objects.create(case=plain, need="food")
+    CaseNeed.objects.create(case=plain, need="medical")
+    page = list(Case.objects.filter(team=team).select_related("team").only(*CASE_LIST_COLUMNS))
+    needs: dict[uuid.UUID, list[str]] = {case.pk: [] for case in page}
+    needs[plain.pk] = ["food", "medical"]
+    for zone in ("UTC", "Asia/Yangon"):
+        with timezone.override(zone):
+            expected = CaseListRowOutput(page, many=True, context={"needs": needs}).data
+            assert list_rows(page, needs) == [dict(row) for row in expected]
+    assert {row["shredded"] for row in list_rows(page, needs)} == {True, False}
