@@ -129,10 +129,7 @@ PAGE_ROWS = [
     Row("statistics", "get", "statistics/", None, 200, 200, EVERYONE),
     Row("duplicates", "get", "duplicates/", None, 404, 200, COORDINATORS),
     Row("cdm_export", "get", "cdm-requests/export.csv", None, 404, 200, COORDINATORS),
-    # GET shows the user's own duplicates page: no flag is looked up.
-    Row(
-        "duplicate_resolve", "get", "duplicates/{duplicate}/resolve/", None, 404, 200, COORDINATORS
-    ),
+    Row("duplicate_resolve", "get", "duplicates/{duplicate}/resolve/", None, 404, 200),
     Row(
         "duplicate_resolve",
         "post",

@@ -49,12 +49,18 @@ def _phone_ending(channel: ContactChannel | None) -> str:
 
 
 def duplicates_page(
-    request: AuthenticatedRequest, *, status: int = 200, **_unused: object
+    request: AuthenticatedRequest,
+    *,
+    status: int = 200,
+    flag_id: UUID | None = None,
+    **_unused: object,
 ) -> HttpResponse:
     """Open possible duplicates of the coordinator's teams. A case's alias is shown only where
     the coordinator may see that case; the other one stays "a case of another team"."""
     user = request.user
     _require_coordinator(user)
+    if flag_id is not None:  # a resolve address: another team's flag is not found, even to look
+        selectors.duplicate_flag_get_for_user(user=user, flag_id=flag_id)
     mine = set(scope.teams_of(user).values_list("pk", flat=True))
     rows, shown = [], {}
     flags = selectors.duplicate_flags_for_user(user=user).prefetch_related(

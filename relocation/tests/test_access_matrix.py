@@ -153,8 +153,7 @@ PAGE_ROWS = [
     Row("house_add", "get", "safe-houses/new/", None, 409, 200, COORDINATORS),
     Row("areas", "get", "areas/", None, 200, 200, EVERYONE),
     Row("area_add", "get", "areas/new/", None, 200, 200, EVERYONE),
-    # GET shows the user's own areas page: no area is looked up.
-    Row("area_unsafe", "get", "areas/{area}/unsafe/", None, 200, 200, EVERYONE),
+    Row("area_unsafe", "get", "areas/{area}/unsafe/", None, 200, 200),
     Row("journeys", "get", "journeys/", None, 200, 200, EVERYONE),
     Row("house_edit", "get", "safe-houses/{house}/edit/", None, 409, 200),
     *[Row(name, "get", path, None, 200, 200) for name, path in PAGE_GETS.items()],

@@ -25,6 +25,7 @@ from relocation.workflows import NotAllowed
 from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.scope import teams_of
 from supportdesk.audit.coverage import no_personal_data
+from supportdesk.errors import NotFound
 
 
 def areas_url(anchor: str = "") -> str:
@@ -43,6 +44,8 @@ def areas_page(
     user = request.user
     coordinated = teams_of(user).order_by("name") if user.is_coordinator else None
     areas = list(selectors.areas_for_user(user=user).select_related("team"))
+    if area_id is not None and all(area.pk != area_id for area in areas):
+        raise NotFound()  # an action's address with another team's area: not even its form
     add_form: AreaForm | None = AreaForm(teams=coordinated) if coordinated is not None else None
     unsafe_form: Any = AreaUnsafeForm(auto_id="unsafe-%s")
     if invalid is not None and invalid.name == "add":
